@@ -1,0 +1,169 @@
+"""The `rag` command: argument parsing and printing only; the work is in `Assistant`.
+
+    rag index [DOCS] [--index DIR] [--rebuild] [--json]
+    rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N]
+    rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N]
+    rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N]
+
+Library errors become one line on stderr naming the cause and the fix, and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import RagError
+
+DEFAULT_DOCS = "seeds"
+DEFAULT_INDEX = "index"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Offline question answering over your documents, with verified citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p, docs_positional=False):
+        if not docs_positional:
+            p.add_argument("--docs", help="documents folder (default: the one the index was built from, else seeds)")
+        p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.add_argument("--embedding-model", help="local sentence-transformers folder (default: all-MiniLM-L6-v2)")
+
+    p = sub.add_parser("index", help="build or update the index; prints what changed")
+    p.add_argument("docs", nargs="?", help="documents folder (default: the indexed one, else seeds)")
+    p.add_argument("--rebuild", action="store_true", help="embed everything again from scratch")
+    common(p, docs_positional=True)
+
+    for name, text in (("ask", "answer a question with citations"), ("search", "show the closest passages")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("question")
+        p.add_argument("--top-k", type=int, help="passages to retrieve (default: 4)")
+        p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
+        if name == "ask":
+            p.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
+        common(p)
+
+    p = sub.add_parser("eval", help="score answers on a question set (JSON lines)")
+    p.add_argument("questions", help="JSON lines file, like shared/eval/seeds_qa.jsonl")
+    p.add_argument("--top-k", type=int, help="passages to retrieve (default: 4)")
+    p.add_argument("--model", help="GGUF file to answer with")
+    common(p)
+    return parser
+
+
+def _docs_for(args) -> str:
+    """--docs, else the folder the index was built from, else seeds/."""
+    if args.docs:
+        return args.docs
+    manifest = Path(args.index) / "manifest.json"
+    try:
+        folder = json.loads(manifest.read_text(encoding="utf-8")).get("docs_folder")
+    except (OSError, ValueError):
+        folder = None
+    return folder if folder and Path(folder).is_dir() else DEFAULT_DOCS
+
+
+def _open(args, update: bool):
+    from .config import ModelSettings, Settings
+    from .pipeline import Assistant
+
+    settings = Settings(models=ModelSettings(embedding_path=args.embedding_model)).with_top_k(
+        getattr(args, "top_k", None))
+    log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
+    return Assistant.open(_docs_for(args), args.index, settings=settings,
+                          model=getattr(args, "model", None), update=update,
+                          rebuild=getattr(args, "rebuild", False), log=log)
+
+
+def cmd_index(args) -> int:
+    assistant = _open(args, update=True)
+    report = assistant.report
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_ask(args) -> int:
+    assistant = _open(args, update=not args.no_update)
+    stream = assistant.stream(args.question)
+    for piece in stream:  # show the draft as it comes, on stderr, so stdout stays clean
+        if not args.json and sys.stderr.isatty():
+            print(piece, end="", file=sys.stderr, flush=True)
+    if not args.json and sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)
+    answer = stream.answer
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(answer.text)
+    for number, c in enumerate(answer.citations, 1):
+        lines = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+        print(f"  [{number}] {c.source}:{lines} (score {c.score:.2f})\n      \"{c.quote}\"")
+    if answer.abstained:
+        if answer.reason:
+            print(f"  (why: {answer.reason})")
+        if answer.hits:
+            print("Closest passages:")
+            for hit in answer.hits:
+                c = hit.chunk
+                snippet = " ".join(c.text.split())
+                print(f"  - {c.source}:{c.start_line}-{c.end_line} (score {hit.score:.2f}): "
+                      f"{snippet[:200]}{'...' if len(snippet) > 200 else ''}")
+    return 0
+
+
+def cmd_search(args) -> int:
+    assistant = _open(args, update=not args.no_update)
+    hits = assistant.search(args.question, args.top_k)
+    rows = [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
+             "score": round(h.score, 4), "text": h.chunk.text} for h in hits]
+    if args.json:
+        print(json.dumps({"hits": rows}, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['score']:.3f}  {row['source']}:{row['start_line']}-{row['end_line']}  "
+                  f"{' '.join(row['text'].split())[:160]}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import EvalResult, format_table, load_questions, summarize
+
+    questions = load_questions(args.questions)
+    assistant = _open(args, update=True)
+    results = []
+    for q in questions:
+        results.append(EvalResult(q, assistant.ask(q.question)))
+        if not args.json:
+            print(f"{q.id}: {results[-1].answer.text[:70]}", file=sys.stderr)
+    summary = summarize(results, assistant.settings.retrieval.top_k)
+    if args.json:
+        print(json.dumps({"summary": summary, "results": [r.to_dict() for r in results]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        print(format_table(results, summary))
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted; the saved index is unchanged or fully updated", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Settings, grouped by pipeline stage, each with a default and the reason for it.
+
+`Settings` is built once where input enters (the CLI, the app, `Assistant.open`) and is
+passed down as one validated object. It does not read files or the environment, except
+`ModelSettings.from_env`, which documents the one environment variable it honours.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, replace
+
+from .errors import ConfigError
+
+MODEL_ENV_VAR = "RAG_MODEL"
+EMBEDDING_ENV_VAR = "RAG_EMBEDDING_MODEL"
+
+
+@dataclass(frozen=True)
+class LoadingSettings:
+    extensions: tuple[str, ...] = (".txt", ".md")  # what counts as a document
+    max_file_bytes: int = 20_000_000  # larger files are skipped: ~3M words is no longer a note
+
+
+@dataclass(frozen=True)
+class ChunkingSettings:
+    # ~150 words keeps a chunk well under MiniLM's 256-token window and lets 4 chunks
+    # plus the question fit the default model's context with room to answer.
+    max_words: int = 150
+    # Words carried over from the end of one chunk into the next (whole sentences), so
+    # a fact that straddles a boundary is still whole in one chunk.
+    overlap_words: int = 30
+
+    def validate(self) -> None:
+        if self.max_words < 10:
+            raise ConfigError(f"chunking.max_words={self.max_words} is too small; use 10 or more")
+        if not 0 <= self.overlap_words < self.max_words:
+            raise ConfigError(
+                f"chunking.overlap_words={self.overlap_words} must be >= 0 and below "
+                f"max_words={self.max_words}"
+            )
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    top_k: int = 4  # passages given to the model and reported as sources
+    # Below this cosine similarity the best passage is unrelated to the question: we
+    # abstain without asking the model. all-MiniLM-L6-v2 puts on-topic passages above ~0.35.
+    min_score: float = 0.25
+
+    def validate(self) -> None:
+        if self.top_k < 1:
+            raise ConfigError(f"retrieval.top_k={self.top_k} must be at least 1")
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    n_ctx: int = 2048  # prompt + answer tokens; 4 chunks of 150 words need ~900
+    max_tokens: int = 96  # answers are short: a phrase or a few sentences
+    temperature: float = 0.0  # deterministic: the same question gets the same answer
+    n_threads: int | None = None  # None: llama.cpp picks (all physical cores)
+    max_question_chars: int = 2000
+
+
+@dataclass(frozen=True)
+class GroundingSettings:
+    # A claim counts as supported when this share of its content words appears in one
+    # sentence of a retrieved passage; the model's own knowledge ("Astana") scores 0.
+    min_support: float = 0.75
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    # GGUF to answer with; None: a GGUF the user dropped into models/, else the default
+    # Gemma 3 270M assembled from its registry package.
+    gguf_path: str | None = None
+    # sentence-transformers model folder; None: all-MiniLM-L6-v2 from its registry package.
+    embedding_path: str | None = None
+    models_dir: str | None = None  # None: the checkout's models/ folder, else ./models
+
+    def with_env(self) -> "ModelSettings":
+        """Fill paths left unset from RAG_MODEL and RAG_EMBEDDING_MODEL."""
+        return replace(
+            self,
+            gguf_path=self.gguf_path or os.environ.get(MODEL_ENV_VAR) or None,
+            embedding_path=self.embedding_path or os.environ.get(EMBEDDING_ENV_VAR) or None,
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    loading: LoadingSettings = field(default_factory=LoadingSettings)
+    chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    grounding: GroundingSettings = field(default_factory=GroundingSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
+
+    def validate(self) -> "Settings":
+        self.chunking.validate()
+        self.retrieval.validate()
+        return self
+
+    def with_model(self, gguf_path: str | None) -> "Settings":
+        """These settings with `gguf_path` (if given) and environment variables applied."""
+        models = replace(self.models, gguf_path=gguf_path) if gguf_path else self.models
+        return replace(self, models=models.with_env())
+
+    def with_top_k(self, top_k: int | None) -> "Settings":
+        if top_k is None:
+            return self
+        return replace(self, retrieval=replace(self.retrieval, top_k=top_k)).validate()
+
+    def to_dict(self) -> dict:
+        return asdict(self)

