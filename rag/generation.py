@@ -23,6 +23,7 @@ GGUF_MAGIC = b"GGUF"
 
 class Generator(Protocol):
     model_id: str
+    uses_chat_template: bool  # False: a base model, which reads one short passage at a time
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
         """Yield the answer's text in pieces, as it is generated."""
@@ -152,7 +153,7 @@ class LlamaGenerator:
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
         options = dict(
-            max_tokens=self.settings.max_tokens,
+            max_tokens=prompt.max_tokens or self.settings.max_tokens,
             temperature=self.settings.temperature,
             stream=True,
         )
@@ -165,11 +166,22 @@ class LlamaGenerator:
                         yield piece
             else:
                 self._check_fits(prompt.completion)
-                stream = self._llm.create_completion(prompt.completion, stop=list(prompt.stop), **options)
+                stream = self._llm.create_completion(
+                    prompt.completion, stop=list(prompt.stop), logit_bias=self._bias(prompt.avoid), **options)
                 for event in stream:
                     piece = event["choices"][0]["text"]
                     if piece:
                         yield piece
+
+    def _bias(self, avoid: tuple[str, ...]) -> dict[int, float] | None:
+        """Forbid the first token of each word in `avoid` (with and without a leading space)."""
+        banned = set()
+        for word in avoid:
+            for form in (word, " " + word):
+                tokens = self._llm.tokenize(form.encode("utf-8"), add_bos=False)
+                if tokens:
+                    banned.add(tokens[0])
+        return {token: -100.0 for token in banned} or None
 
     def _check_fits(self, text: str) -> None:
         used = self.count_tokens(text)

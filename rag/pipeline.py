@@ -17,7 +17,8 @@ from .errors import IndexStoreError, QuestionError
 from .generation import Generator, LlamaGenerator, resolve_gguf
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
-from .prompting import build_prompt, passage_budget
+from .prompting import build_prompt, build_reading_prompt, passage_budget
+from .reading import Reading, choose, rank_windows, sentence_windows
 from .retrieval import retrieve
 from .store import VectorStore
 from .types import Answer, Hit
@@ -115,20 +116,60 @@ class Assistant:
         gen = self.settings.generation
         prompt = build_prompt(question, hits, passage_budget(gen.n_ctx, gen.max_tokens, len(question)))
         used = hits[: prompt.passages]
+        texts = {s: t for s in {h.chunk.source for h in used}
+                 if (t := read_source_text(self.docs, s)) is not None}
+        generator = self.generator
 
-        def finish(draft: str) -> Answer:
+        def verify(draft: str):
+            return verify_answer(question, draft.strip(), used, texts,
+                                 min_support=self.settings.grounding.min_support)
+
+        def finish(draft: str, verdict) -> Answer:
             timings["generate"] = time.perf_counter() - started - timings["retrieve"]
-            texts = {s: t for s in {h.chunk.source for h in used}
-                     if (t := read_source_text(self.docs, s)) is not None}
-            verdict = verify_answer(question, draft.strip(), used, texts,
-                                    min_support=self.settings.grounding.min_support)
-            if verdict.abstained:
-                return self._abstain(question, used, draft, verdict.reason, started, timings)
+            if verdict is None or verdict.abstained:
+                reason = verdict.reason if verdict else "no reading of the passages was supported by them"
+                return self._abstain(question, used, draft, reason, started, timings)
             return Answer(question, verdict.text, False, verdict.citations, tuple(used),
                           draft=draft, reason=verdict.reason,
                           seconds=time.perf_counter() - started, timings=timings)
 
-        return AnswerStream(self.generator.generate(prompt), finish)
+        if generator.uses_chat_template:
+            return AnswerStream(generator.generate(prompt), lambda draft: finish(draft, verify(draft)))
+        return AnswerStream(*self._read_windows(question, used, verify, finish))
+
+    def _read_windows(self, question, hits, verify, finish):
+        """Base models: ask about the best few sentence windows one at a time (reading.py)."""
+        windows = sentence_windows(hits)
+        vectors = self.embedder.embed([question] + [w.sentence for w in windows])
+        similarities = [float(v) for v in vectors[1:] @ vectors[0]]
+        ranked = rank_windows(question, windows, similarities)[: self.settings.generation.reading_windows]
+        readings: list[Reading] = []
+        outcome = {}
+
+        def pieces():
+            for window in ranked:
+                avoid: tuple[str, ...] = ()
+                for _attempt in range(2):
+                    prompt = build_reading_prompt(question, window.text, avoid,
+                                                  self.settings.generation.reading_max_tokens)
+                    draft = []
+                    for piece in self.generator.generate(prompt):
+                        draft.append(piece)
+                        yield piece
+                    yield "\n"
+                    text = "".join(draft).strip()
+                    reading = Reading(window, text, verify(text))
+                    readings.append(reading)
+                    # A draft that only repeats the question's words (the person asked about,
+                    # not the one they met) gets one more try that can't start the same way.
+                    if not (reading.verdict.abstained and "restates" in reading.verdict.reason and text):
+                        break
+                    avoid = (text.split()[0],)
+            best = choose(readings)
+            outcome["answer"] = finish(best.draft if best else "\n".join(r.draft for r in readings),
+                                       best.verdict if best else _last_verdict(readings))
+
+        return pieces(), lambda _draft: outcome["answer"]
 
     def _abstain(self, question, hits, draft, reason, started, timings) -> Answer:
         return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reason,
@@ -147,6 +188,10 @@ class Assistant:
                 f"(put long material into a document in the folder instead)"
             )
         return question
+
+
+def _last_verdict(readings):
+    return readings[-1].verdict if readings else None
 
 
 def _load_existing(index: str | Path, embedder: Embedder, settings: Settings) -> VectorStore:

@@ -26,12 +26,34 @@ SYSTEM_MESSAGE = (
 )
 
 
+# For base models: worked examples teach the format (a short phrase copied from the
+# passage). They are about unrelated made-up facts, so they can't leak into answers, and
+# they never change, so llama.cpp reuses their cached state from one question to the next.
+READING_EXAMPLES = """Answer each question with a short phrase copied from its passage.
+
+Passage: In 2019 the government of Peru opened a new port at Iquitos. The ceremony was led by Ana Torres, the transport minister.
+Question: Who led the opening of the port at Iquitos?
+Answer: Ana Torres
+
+Passage: The talks brought together Carlos Ruiz, the trade minister of Peru, and Mei Lin, the regional director of the World Food Programme. They met in Lima.
+Question: Who did Carlos Ruiz meet?
+Answer: Mei Lin
+Question: What is Mei Lin's position at the World Food Programme?
+Answer: the regional director
+Question: Where did the talks take place?
+Answer: Lima
+
+"""
+
+
 @dataclass(frozen=True)
 class Prompt:
     completion: str  # for plain completion: ends with "Answer:"
-    messages: tuple[dict, ...]  # for a chat template: system + user
+    messages: tuple[dict, ...] = ()  # for a chat template: system + user
     stop: tuple[str, ...] = ("\n", "Question:", "</s>", "<end_of_turn>")
     passages: int = 0  # how many hits made it into the prompt
+    avoid: tuple[str, ...] = ()  # words the answer must not start with (a rejected draft's)
+    max_tokens: int | None = None  # None: generation.max_tokens
 
 
 def format_passage(number: int, hit: Hit) -> str:
@@ -74,6 +96,23 @@ def build_prompt(question: str, hits: list[Hit], max_passage_chars: int = 6000) 
         {"role": "user", "content": f"Passages:\n\n{context}\n\nQuestion: {question}"},
     )
     return Prompt(completion=completion, messages=messages, passages=len(passages))
+
+
+def build_reading_prompt(question: str, passage: str, avoid: tuple[str, ...] = (),
+                         max_tokens: int | None = None) -> Prompt:
+    """A few-shot completion prompt about one short passage, for base models.
+
+    >>> build_reading_prompt("Who?", "Ana met Bo.").completion.endswith("Passage: Ana met Bo.\\nQuestion: Who?\\nAnswer:")
+    True
+    """
+    passage = " ".join(passage.split())
+    question = " ".join(question.split())
+    return Prompt(
+        completion=f"{READING_EXAMPLES}Passage: {passage}\nQuestion: {question}\nAnswer:",
+        passages=1,
+        avoid=avoid,
+        max_tokens=max_tokens,
+    )
 
 
 def passage_budget(n_ctx: int, max_tokens: int, question_chars: int) -> int:

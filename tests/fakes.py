@@ -1,7 +1,9 @@
 """Small deterministic stand-ins for the two models, so unit tests run in milliseconds.
 
 HashingEmbedder: bag of words hashed into 64 dimensions; texts sharing words are close.
-ScriptedGenerator: answers from a script (question substring -> draft) and records prompts.
+ScriptedGenerator: answers from a script (question substring -> draft, or a list of drafts
+of which it gives the first that does not start with a word the prompt says to avoid) and
+records its prompts.
 """
 from __future__ import annotations
 
@@ -36,16 +38,21 @@ class HashingEmbedder:
 
 
 class ScriptedGenerator:
+    """`uses_chat_template=False` takes the base-model path (one sentence window a prompt)."""
+
     model_id = "fake/scripted"
 
-    def __init__(self, script: dict[str, str], default: str = "NOT FOUND"):
+    def __init__(self, script: dict[str, str], default: str = "NOT FOUND", uses_chat_template: bool = False):
         self.script = script
         self.default = default
+        self.uses_chat_template = uses_chat_template
         self.prompts = []
 
     def generate(self, prompt):
         self.prompts.append(prompt)
         question = prompt.completion.rsplit("Question:", 1)[1]
         draft = next((a for q, a in self.script.items() if q.lower() in question.lower()), self.default)
+        if isinstance(draft, list):
+            draft = next(d for d in draft if d.split()[0] not in prompt.avoid)
         for word in re.findall(r"\S+\s*", draft):  # stream it word by word, like a model
             yield word
