@@ -89,6 +89,10 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
+    from .config import GenerationSettings
+    from .pipeline import validate_question
+
+    validate_question(args.question, GenerationSettings().max_question_chars)  # before any indexing
     assistant = _open(args, update=not args.no_update)
     stream = assistant.stream(args.question)
     for piece in stream:  # show the draft as it comes, on stderr, so stdout stays clean

@@ -115,6 +115,28 @@ def check_gguf(path: Path) -> Path:
 
 _LOADED: dict[tuple, object] = {}
 _LOAD_LOCK = threading.Lock()
+_LOG_CALLBACK = None  # kept referenced: llama.cpp holds a raw pointer to it
+
+
+def _quiet_llama_logs() -> None:
+    """Send llama.cpp's own log lines to Python logging (errors only) instead of stderr."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+    import ctypes
+    import logging
+
+    import llama_cpp
+
+    logger = logging.getLogger("rag.llama_cpp")
+
+    @llama_cpp.llama_log_callback
+    def callback(level, text, _user_data):
+        if level == 4:  # GGML_LOG_LEVEL_ERROR (NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5)
+            logger.error(text.decode("utf-8", "replace").rstrip())
+
+    _LOG_CALLBACK = callback
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
 def load_llama(path: Path, settings: GenerationSettings):
@@ -124,6 +146,7 @@ def load_llama(path: Path, settings: GenerationSettings):
         if key not in _LOADED:
             from llama_cpp import Llama
 
+            _quiet_llama_logs()
             try:
                 _LOADED[key] = Llama(
                     model_path=str(path),

@@ -14,7 +14,7 @@ from .citations import verify_answer
 from .config import Settings
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexStoreError, QuestionError
-from .generation import Generator, LlamaGenerator, resolve_gguf
+from .generation import Generator, LlamaGenerator, check_gguf, resolve_gguf
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 from .prompting import build_prompt, build_reading_prompt, passage_budget
@@ -71,6 +71,8 @@ class Assistant:
         is a GGUF path; by default RAG_MODEL, a GGUF in models/, or the bundled default.
         """
         settings = (settings or Settings()).validate().with_model(model)
+        if settings.models.gguf_path and generator is None:
+            check_gguf(Path(settings.models.gguf_path))  # fail before indexing, not at the first question
         embedder = embedder or SentenceTransformerEmbedder(settings.models.embedding_path)
         if update:
             store, report = sync_index(docs, index, embedder, settings, log=log, rebuild=rebuild)
@@ -93,7 +95,7 @@ class Assistant:
         return self._generator
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
-        question = self._check_question(question)
+        question = validate_question(question, self.settings.generation.max_question_chars)
         return retrieve(self.store, self.embedder, question, k or self.settings.retrieval.top_k)
 
     def ask(self, question: str) -> Answer:
@@ -175,19 +177,19 @@ class Assistant:
         return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reason,
                       seconds=time.perf_counter() - started, timings=timings)
 
-    def _check_question(self, question) -> str:
-        if not isinstance(question, str):
-            raise QuestionError(f"the question must be text, not {type(question).__name__}")
-        question = question.strip()
-        if not question:
-            raise QuestionError("the question is empty; ask something about your documents")
-        limit = self.settings.generation.max_question_chars
-        if len(question) > limit:
-            raise QuestionError(
-                f"the question is {len(question)} characters long; keep it under {limit} "
-                f"(put long material into a document in the folder instead)"
-            )
-        return question
+def validate_question(question, max_chars: int) -> str:
+    """The question, stripped; a QuestionError naming the problem if it can't be asked."""
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    question = question.strip()
+    if not question:
+        raise QuestionError("the question is empty; ask something about your documents")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"the question is {len(question)} characters long; keep it under {max_chars} "
+            f"(put long material into a document in the folder instead)"
+        )
+    return question
 
 
 def _last_verdict(readings):

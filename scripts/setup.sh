@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Set up everything in .venv: the CPU build of torch, then this package and its dependencies
+# (llama-cpp-python compiles from source the first time: ~7 minutes on 2 cores, then pip's
+# cache makes it instant). With --test, also pytest, Playwright and Debian's chromium for
+# the browser test. Safe to run again: it skips what is already done.
+#
+#   TORCH_INDEX_URL   where to get torch from on machines without the CPU wheel on disk
+#                     (e.g. PyTorch's own CPU-only wheel index); unset: pip's default
+#   PYTHON            the interpreter to build .venv with (default: python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+    echo "setup: needs Python 3.10 or newer as '$python'; set PYTHON=/path/to/python3.11" >&2
+    exit 1
+fi
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+
+stamp=".venv/.setup-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-$want_test"
+if [ ! -f "$stamp" ]; then
+    echo "setup: installing torch (CPU build) ..." >&2
+    # torch first, pinned: once it is there, sentence-transformers' own torch requirement is
+    # met and pip does not fetch a multi-GB CUDA build on a machine without a GPU.
+    .venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" \
+        ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
+    if ! command -v nvidia-smi >/dev/null && \
+        .venv/bin/python -c 'import sys, torch; sys.exit(torch.version.cuda is None)'; then
+        echo "setup: warning: a CUDA build of torch was installed on a machine without a GPU;" \
+             "set TORCH_INDEX_URL to a CPU-only wheel index and run again" >&2
+    fi
+    echo "setup: installing rag and its dependencies (the first time compiles llama-cpp-python) ..." >&2
+    extras=""
+    [ "$want_test" = 1 ] && extras="[test]"
+    .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras"
+    touch "$stamp"
+fi
+
+if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "setup: installing Debian's chromium for the browser test ..." >&2
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup: warning: chromium is missing, so the browser test will be skipped;" \
+             "install it with: sudo apt-get install chromium" >&2
+    fi
+fi
+
+# Assemble the default model now (253 MB, sha256-checked) so the first question doesn't wait.
+.venv/bin/python -c 'from rag.config import ModelSettings; from rag.generation import resolve_gguf; resolve_gguf(ModelSettings().with_env())'
+echo "setup: ready" >&2

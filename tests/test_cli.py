@@ -1,0 +1,99 @@
+"""The `rag` command's output contract, with the fake models plugged in."""
+import json
+import re
+
+import pytest
+
+import rag.pipeline
+from fakes import HashingEmbedder, ScriptedGenerator
+from rag.cli import main
+
+SCRIPT = {"Minister of Foreign Affairs": "Rashid Meredov", "capital of Kazakhstan": "Astana"}
+
+
+@pytest.fixture(autouse=True)
+def fake_models(monkeypatch):
+    monkeypatch.setattr(rag.pipeline, "SentenceTransformerEmbedder", lambda *a, **k: HashingEmbedder())
+    monkeypatch.setattr(rag.pipeline, "resolve_gguf", lambda settings: "fake.gguf")
+    monkeypatch.setattr(rag.pipeline, "LlamaGenerator", lambda path, settings: ScriptedGenerator(SCRIPT))
+
+
+def test_index_prints_what_changed_with_timings(seeds_copy, tmp_path, capsys):
+    assert main(["index", str(seeds_copy), "--index", str(tmp_path / "idx")]) == 0
+    out = capsys.readouterr().out
+    assert "added     000_dc7361d3392e1266.txt" in out and "2 added, 0 updated, 0 removed" in out
+    assert "time: scan" in out
+    (seeds_copy / "000_dc7361d3392e1266.txt").unlink()
+    (seeds_copy / "notes.txt").write_bytes(b"\xff\xfebad\xd8")
+    (seeds_copy / "image.txt").write_bytes(b"\x89PNG\x00\x00")
+    assert main(["index", str(seeds_copy), "--index", str(tmp_path / "idx"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["removed"] == ["000_dc7361d3392e1266.txt"]
+    assert [s["source"] for s in report["skipped"]] == ["image.txt", "notes.txt"]
+    assert report["unchanged"] == ["003_064eea4f1c13281f.txt"]
+
+
+def test_ask_json_has_the_contract_keys(seeds_copy, tmp_path, capsys):
+    args = ["--docs", str(seeds_copy), "--index", str(tmp_path / "idx"), "--json"]
+    assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", *args]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["answer"] == "Rashid Meredov" and data["abstained"] is False
+    assert set(data["citations"][0]) == {"source", "start_line", "end_line", "quote", "score"}
+    assert main(["ask", "What is the capital of Kazakhstan?", *args]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["abstained"] is True and data["citations"] == [] and data["closest"]
+
+
+def test_ask_text_shows_citations_and_uses_the_indexed_folder(seeds_copy, tmp_path, capsys):
+    main(["index", str(seeds_copy), "--index", str(tmp_path / "idx")])
+    capsys.readouterr()
+    assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(tmp_path / "idx")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Rashid Meredov\n")
+    assert "[1] 003_064eea4f1c13281f.txt:7" in out
+
+
+def test_search_lists_passages(seeds_copy, tmp_path, capsys):
+    assert main(["search", "Rashid Meredov", "--docs", str(seeds_copy), "--index", str(tmp_path / "i"), "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert len(hits) == 4 and any("Meredov" in h["text"] for h in hits)
+
+
+def test_eval_reports_every_metric(seeds_copy, tmp_path, capsys):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        json.dumps({"id": "a", "question": "Who is the Minister of Foreign Affairs of Turkmenistan?",
+                    "answers": ["Meredov"], "sources": ["003_064eea4f1c13281f.txt"], "answerable": True}) + "\n"
+        + json.dumps({"id": "b", "question": "What is the capital of Kazakhstan?", "answers": [],
+                      "sources": [], "answerable": False}) + "\n")
+    assert main(["eval", str(qa), "--docs", str(seeds_copy), "--index", str(tmp_path / "i")]) == 0
+    out = capsys.readouterr().out
+    for key in ("answer_accuracy", "source_recall_at_4", "citation_precision", "abstention_unanswerable",
+                "latency_p50_s", "latency_p95_s"):
+        assert key in out
+    assert re.search(r"answer_accuracy\s+100\.0%", out) and re.search(r"abstention_unanswerable\s+100\.0%", out)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["index", "does-not-exist"], "does not exist"),
+    (["ask", "   "], "empty"),
+    (["eval", "missing.jsonl"], "does not exist"),
+])
+def test_bad_input_is_one_clear_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "a.txt").write_text("Some text.")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rag: error:") and message in err
+
+
+def test_empty_folder_keeps_the_index(seeds_copy, tmp_path, capsys):
+    main(["index", str(seeds_copy), "--index", str(tmp_path / "idx")])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["index", str(empty), "--index", str(tmp_path / "idx")]) == 2
+    assert "holds no .txt or .md files" in capsys.readouterr().err
+    assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(tmp_path / "idx"),
+                 "--no-update", "--json"]) == 0
+    assert "Meredov" in json.loads(capsys.readouterr().out)["answer"]
