@@ -45,6 +45,7 @@ class Verdict:
     citations: tuple[Citation, ...]
     abstained: bool
     reason: str = ""
+    only_restates: bool = False  # every claim merely repeated the question's own words
 
 
 def normalize_word(word: str) -> str:
@@ -162,12 +163,15 @@ def verify_answer(question: str, draft: str, hits: list[Hit], file_texts: dict[s
     question_words = content_words(question)
     sentences = _sentences(hits, file_texts)
     kept, citations, reasons = [], {}, []
+    checked = restated = 0
     for claim in split_claims(draft):
         words = content_words(claim)
         if not words:
             continue
+        checked += 1
         novel = words - question_words
         if not novel:
+            restated += 1
             reasons.append(f"{claim!r} only restates the question")
             continue
         wrong_type = wrong_answer_type(question, claim)
@@ -189,7 +193,8 @@ def verify_answer(question: str, draft: str, hits: list[Hit], file_texts: dict[s
         kept.append(claim)
         citations.setdefault((best.hit.chunk.source, best.start), _citation(best, file_texts))
     if not kept:
-        return Verdict("", (), True, "; ".join(reasons) or "the answer holds no checkable claim")
+        return Verdict("", (), True, "; ".join(reasons) or "the answer holds no checkable claim",
+                       only_restates=checked > 0 and restated == checked)
     return Verdict(" ".join(kept), tuple(citations.values()), False, "; ".join(reasons))
 
 

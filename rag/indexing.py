@@ -1,6 +1,7 @@
 """Bring an index in line with a documents folder, embedding only what changed.
 
-New and changed files (by sha256) are chunked and embedded; unchanged files are left as
+New and changed files (by sha256) are chunked; chunks whose text a changed file already
+had keep their vectors, and only new chunk texts are embedded; unchanged files are left as
 they are; files that disappeared, or can no longer be read, leave the index. A manifest
 whose embedding model or chunking settings differ from the current ones triggers a clean
 rebuild. Progress is saved every `checkpoint_seconds`, so an interrupted run keeps most of
@@ -13,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from .chunking import chunk_document
 from .config import Settings
@@ -33,6 +36,7 @@ class IndexReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     chunks_embedded: int = 0
+    chunks_reused: int = 0  # chunks of changed files whose text, and so vector, was kept
     chunks_total: int = 0
     files_total: int = 0
     rebuilt: str | None = None  # why the whole index was rebuilt, if it was
@@ -58,7 +62,8 @@ class IndexReport:
         out.append(
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
-            f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index "
+            f"{self.chunks_embedded} chunks embedded ({self.chunks_reused} reused), "
+            f"{self.chunks_total} in the index "
             f"from {self.files_total} files"
         )
         out.append(
@@ -96,6 +101,7 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
         store.manifest.docs_folder = str(Path(docs).resolve())
 
         pending: list[Document] = []
+        reusable: dict[str, object] = {}  # chunk text -> vector, from the old versions of changed files
         present = set()
         for item in found:
             present.add(item.source)
@@ -112,6 +118,8 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
                 report.unchanged.append(doc.source)
                 continue
             (report.updated if entry is not None else report.added).append(doc.source)
+            if entry is not None:
+                reusable.update(store.vectors_by_text(doc.source))
             pending.append(doc)
         for source in sorted(set(store.manifest.files) - present):
             store.remove_file(source)
@@ -124,13 +132,16 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
         for batch in _batches(pending, settings):
             t0 = time.perf_counter()
             chunk_lists = [chunk_document(doc, settings.chunking) for doc in batch]
-            vectors = embedder.embed([c.text for chunks in chunk_lists for c in chunks])
-            offset = 0
+            texts = [c.text for chunks in chunk_lists for c in chunks]
+            new_texts = list(dict.fromkeys(t for t in texts if t not in reusable))
+            if new_texts:
+                reusable.update(zip(new_texts, embedder.embed(new_texts)))
             for doc, chunks in zip(batch, chunk_lists):
-                store.add_file(doc.source, doc.sha256, len(doc.text), doc.date, chunks,
-                               vectors[offset: offset + len(chunks)])
-                offset += len(chunks)
-            report.chunks_embedded += offset
+                vectors = np.stack([reusable[c.text] for c in chunks]) if chunks else \
+                    np.zeros((0, embedder.dimension), dtype=np.float32)
+                store.add_file(doc.source, doc.sha256, len(doc.text), doc.date, chunks, vectors)
+            report.chunks_embedded += len(new_texts)
+            report.chunks_reused += len(texts) - len(new_texts)
             files_done += len(batch)
             embed_seconds += time.perf_counter() - t0
             log(f"embedded {report.chunks_embedded} chunks ({files_done}/{len(pending)} files)")

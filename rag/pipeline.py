@@ -164,7 +164,7 @@ class Assistant:
                     readings.append(reading)
                     # A draft that only repeats the question's words (the person asked about,
                     # not the one they met) gets one more try that can't start the same way.
-                    if not (reading.verdict.abstained and "restates" in reading.verdict.reason and text):
+                    if not reading.verdict.only_restates:
                         break
                     avoid = (text.split()[0],)
             best = choose(readings)

@@ -133,6 +133,13 @@ class VectorStore:
         if entry.chunk_ids:
             self._faiss.remove_ids(np.asarray(entry.chunk_ids, dtype=np.int64))
 
+    def vectors_by_text(self, source: str) -> dict[str, np.ndarray]:
+        """The stored vector of each chunk text of one file, to reuse when it changes."""
+        entry = self.manifest.files.get(source)
+        if entry is None:
+            return {}
+        return {self.chunks[i].text: self._faiss.reconstruct(int(i)) for i in entry.chunk_ids}
+
     def search(self, vector: np.ndarray, k: int) -> list[Hit]:
         """The k chunks closest to a unit query vector, best first."""
         if not self.chunks:

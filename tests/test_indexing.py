@@ -106,3 +106,23 @@ def test_embedding_failure_midway_keeps_the_previous_index(seeds_copy, tmp_path,
     with pytest.raises(RuntimeError, match="simulated"):
         sync_index(seeds_copy, idx, Exploding(), SETTINGS)
     assert VectorStore.load(idx).sources == ["000_dc7361d3392e1266.txt", "003_064eea4f1c13281f.txt"]
+
+
+def test_changed_file_reuses_the_vectors_of_chunks_it_still_has(seeds_copy, tmp_path, embedder):
+    idx = tmp_path / "idx"
+    store, _ = sync_index(seeds_copy, idx, embedder, SETTINGS)
+    source = "003_064eea4f1c13281f.txt"
+    chunks_before = len(store.manifest.files[source].chunk_ids)
+    path = seeds_copy / source
+    path.write_text(path.read_text(encoding="utf-8") + " A closing sentence was added later.", encoding="utf-8")
+    embedder.calls.clear()
+    store, report = sync_index(seeds_copy, idx, embedder, SETTINGS)
+    assert report.updated == [source]
+    assert embedder.embedded_texts and all("closing sentence" in t for t in embedder.embedded_texts)
+    assert report.chunks_embedded == len(embedder.embedded_texts) < chunks_before
+    assert report.chunks_reused == len(store.manifest.files[source].chunk_ids) - report.chunks_embedded > 0
+    # the reused vectors are the right ones: each chunk is still its own nearest neighbour
+    for chunk_id in store.manifest.files[source].chunk_ids:
+        vector = store._faiss.reconstruct(chunk_id)
+        assert store.search(vector, 1)[0].chunk.id == chunk_id
+    assert embedder.embed([store.chunks[chunk_id].text])[0] == pytest.approx(vector, abs=1e-5)
