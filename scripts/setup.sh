@@ -24,17 +24,18 @@ if [ ! -f "$stamp" ]; then
     echo "setup: installing torch (CPU build) ..." >&2
     # torch first, pinned: once it is there, sentence-transformers' own torch requirement is
     # met and pip does not fetch a multi-GB CUDA build on a machine without a GPU.
-    .venv/bin/pip install --quiet --disable-pip-version-check "torch==2.13.0" \
+    # (-qq: errors only; this machine's pip configuration warns about every package)
+    .venv/bin/pip install -qq --disable-pip-version-check "torch==2.13.0" \
         ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
+    echo "setup: installing rag and its dependencies (the first time compiles llama-cpp-python) ..." >&2
+    extras=""
+    [ "$want_test" = 1 ] && extras="[test]"
+    .venv/bin/pip install -qq --disable-pip-version-check -e ".$extras"
     if ! command -v nvidia-smi >/dev/null && \
         .venv/bin/python -c 'import sys, torch; sys.exit(torch.version.cuda is None)'; then
         echo "setup: warning: a CUDA build of torch was installed on a machine without a GPU;" \
              "set TORCH_INDEX_URL to a CPU-only wheel index and run again" >&2
     fi
-    echo "setup: installing rag and its dependencies (the first time compiles llama-cpp-python) ..." >&2
-    extras=""
-    [ "$want_test" = 1 ] && extras="[test]"
-    .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras"
     touch "$stamp"
 fi
 
