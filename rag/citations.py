@@ -146,7 +146,7 @@ def _sentences(hits: list[Hit], file_texts: dict[str, str]) -> list[_Sentence]:
 
 
 def verify_answer(question: str, draft: str, hits: list[Hit], file_texts: dict[str, str],
-                  min_support: float = 0.75, min_relevance: float = 0.2) -> Verdict:
+                  min_support: float = 0.75, min_relevance: float = 0.3) -> Verdict:
     """Keep the claims of `draft` that the passages support, each with a verified citation.
 
     >>> from rag.types import Chunk, Hit

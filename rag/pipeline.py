@@ -124,7 +124,8 @@ class Assistant:
 
         def verify(draft: str):
             return verify_answer(question, draft.strip(), used, texts,
-                                 min_support=self.settings.grounding.min_support)
+                                 min_support=self.settings.grounding.min_support,
+                                 min_relevance=self.settings.grounding.min_relevance)
 
         def finish(draft: str, verdict) -> Answer:
             timings["generate"] = time.perf_counter() - started - timings["retrieve"]
