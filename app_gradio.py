@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import re
 import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
@@ -24,14 +25,23 @@ EXAMPLES = [
 ]
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
 def _quote(text: str) -> str:
-    """Show file text verbatim inside markdown: escape HTML and fold white space."""
-    return html.escape(" ".join(text.split()), quote=False)
+    r"""File or model text shown literally in markdown: white space folded, HTML escaped,
+    and markdown syntax escaped, so a document can't add links or images (which the
+    browser would fetch) or change what the quote looks like.
+
+    >>> print(_quote("![x](http://h/a.png)  *b* <i>"))
+    \!\[x\]\(http://h/a\.png\) \*b\* &lt;i&gt;
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
 
 
 def format_answer(answer: Answer) -> str:
     """The assistant's chat message: the answer, then where it comes from."""
-    lines = [html.escape(answer.text, quote=False)]
+    lines = [_quote(answer.text)]
     if answer.citations:
         lines += ["", "**Sources**"]
         for number, c in enumerate(answer.citations, 1):
@@ -75,11 +85,11 @@ def build_app(assistant: Assistant):
                 draft += piece
                 shown = " / ".join(line.strip() for line in draft.splitlines() if line.strip())
                 history[-1] = {"role": "assistant",
-                               "content": f"_Reading the passages... draft: {html.escape(shown)}_"}
+                               "content": f"_Reading the passages... draft: {_quote(shown)}_"}
                 yield history, ""
             history[-1] = {"role": "assistant", "content": format_answer(stream.answer)}
         except RagError as exc:
-            history[-1] = {"role": "assistant", "content": f"**Error:** {html.escape(str(exc))}"}
+            history[-1] = {"role": "assistant", "content": f"**Error:** {_quote(str(exc))}"}
         yield history, ""
 
     with gr.Blocks(title="Ask your documents", analytics_enabled=False) as app:

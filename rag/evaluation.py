@@ -80,22 +80,34 @@ def load_questions(path: str | Path) -> list[EvalQuestion]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            questions.append(EvalQuestion(
-                id=str(row.get("id", number)),
-                question=row["question"],
-                answers=tuple(row.get("answers", ())),
-                sources=tuple(row.get("sources", ())),
-                answerable=bool(row.get("answerable", True)),
-            ))
+            questions.append(_parse_question(json.loads(line), number))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(
-                f"{path}:{number} is not a question line ({exc!r}); each line must be a JSON "
-                f'object with at least "question", plus "answers", "sources" and "answerable"'
+                f"{path}:{number} is not a question line ({exc}); each line must be a JSON "
+                f'object with a non-empty "question", and lists of strings "answers" and '
+                f'"sources", and true or false "answerable"'
             ) from None
     if not questions:
         raise ConfigError(f"question file {str(path)!r} holds no questions")
     return questions
+
+
+def _parse_question(row: dict, number: int) -> EvalQuestion:
+    question = row["question"]
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError('"question" must be non-empty text')
+    lists = {}
+    for key in ("answers", "sources"):
+        value = row.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ValueError(f'"{key}" must be a list of non-empty strings, not {value!r}')
+        lists[key] = tuple(value)
+    answerable = row.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise ValueError(f'"answerable" must be true or false, not {answerable!r}')
+    if answerable and not lists["answers"]:
+        raise ValueError('an answerable question needs at least one expected answer')
+    return EvalQuestion(str(row.get("id", number)), question, lists["answers"], lists["sources"], answerable)
 
 
 def percentile(values: list[float], q: float) -> float:

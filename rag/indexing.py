@@ -20,7 +20,7 @@ import numpy as np
 from .chunking import chunk_document
 from .config import Settings
 from .embedding import Embedder
-from .errors import DocumentsError
+from .errors import DocumentsError, IndexCorruptError
 from .loading import SkippedFile, find_files, read_document
 from .store import VectorStore, write_lock
 from .types import Document
@@ -87,16 +87,20 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
         )
     chunking = dataclasses.asdict(settings.chunking)
     with write_lock(index_dir):
-        store = VectorStore.load(index_dir)
+        try:
+            store = VectorStore.load(index_dir)
+        except IndexCorruptError as exc:
+            if not rebuild:
+                raise
+            log(f"the saved index is damaged ({exc}); rebuilding it")
+            store, report.rebuilt = None, "asked for with --rebuild (the saved index was damaged)"
         if store is not None and rebuild:
             report.rebuilt = "asked for with --rebuild"
-            store = None
         elif store is not None:
             report.rebuilt = store.manifest.settings_mismatch(embedder.model_id, embedder.dimension, chunking)
             if report.rebuilt:
                 log(f"rebuilding the index: {report.rebuilt}")
-                store = None
-        if store is None:
+        if store is None or report.rebuilt:
             store = VectorStore.empty(embedder.model_id, embedder.dimension, chunking)
         store.manifest.docs_folder = str(Path(docs).resolve())
 

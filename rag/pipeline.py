@@ -13,14 +13,14 @@ from pathlib import Path
 from .citations import verify_answer
 from .config import Settings
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import IndexStoreError, QuestionError
+from .errors import ConfigError, DocumentsError, IndexStoreError, QuestionError
 from .generation import Generator, LlamaGenerator, check_gguf, resolve_gguf
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 from .prompting import build_prompt, build_reading_prompt, passage_budget
 from .reading import Reading, choose, rank_windows, sentence_windows
 from .retrieval import retrieve
-from .store import VectorStore
+from .store import VectorStore, recorded_docs_folder
 from .types import Answer, Hit
 
 ABSTAIN_TEXT = "I could not find the answer in the documents."
@@ -29,21 +29,25 @@ ABSTAIN_TEXT = "I could not find the answer in the documents."
 class AnswerStream:
     """Iterate to receive the model's text as it is generated; then read `.answer`.
 
-    The pieces are the model's draft. The verified `Answer` (grounded text and citations,
-    or an abstention) is ready once the iteration ends.
+    The pieces are the model's draft (for base models, one line per passage read). The
+    verified `Answer` (grounded text and citations, or an abstention) is ready once the
+    iteration ends. Iterating again replays the same pieces; the model is not run twice.
     """
 
     def __init__(self, pieces: Iterator[str], finish: Callable[[str], Answer]):
         self._pieces = pieces
         self._finish = finish
+        self._seen: list[str] = []
         self.answer: Answer | None = None
 
     def __iter__(self) -> Iterator[str]:
-        draft = []
+        if self.answer is not None:
+            yield from self._seen
+            return
         for piece in self._pieces:
-            draft.append(piece)
+            self._seen.append(piece)
             yield piece
-        self.answer = self._finish("".join(draft))
+        self.answer = self._finish("".join(self._seen))
 
 
 class Assistant:
@@ -61,15 +65,18 @@ class Assistant:
         self.report = report  # what the last index update did
 
     @classmethod
-    def open(cls, docs: str | Path = "seeds", index: str | Path = "index", *,
+    def open(cls, docs: str | Path | None = None, index: str | Path = "index", *,
              settings: Settings | None = None, model: str | None = None,
              embedder: Embedder | None = None, generator: Generator | None = None,
              update: bool = True, rebuild: bool = False, log: Log = lambda _: None) -> "Assistant":
         """Open the index in `index`, building or updating it from `docs` first.
 
-        With `update=False` the saved index is used as it is (and must exist). `model`
-        is a GGUF path; by default RAG_MODEL, a GGUF in models/, or the bundled default.
+        `docs` defaults to the folder the index was built from, else `seeds`. With
+        `update=False` the saved index is used as it is (and must exist); `docs` is then
+        only where quotes are checked. `model` is a GGUF path; by default RAG_MODEL, a
+        GGUF in models/, or the bundled default.
         """
+        docs = Path(docs) if docs is not None else _default_docs(index)
         settings = (settings or Settings()).validate().with_model(model)
         if settings.models.gguf_path and generator is None:
             check_gguf(Path(settings.models.gguf_path))  # fail before indexing, not at the first question
@@ -78,7 +85,10 @@ class Assistant:
             store, report = sync_index(docs, index, embedder, settings, log=log, rebuild=rebuild)
         else:
             store, report = _load_existing(index, embedder, settings), None
-            docs = store.manifest.docs_folder or docs
+            if not docs.is_dir():
+                raise DocumentsError(
+                    f"documents folder {str(docs)!r} is missing, so quotes can't be checked against "
+                    f"it; pass the folder where the files are now (--docs DIR)")
         return cls(store, embedder, settings, docs, index, generator, report)
 
     def reindex(self, log: Log = lambda _: None, rebuild: bool = False) -> IndexReport:
@@ -95,7 +105,10 @@ class Assistant:
         return self._generator
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """The k passages closest to the question (default: retrieval.top_k), best first."""
         question = validate_question(question, self.settings.generation.max_question_chars)
+        if k is not None and (not isinstance(k, int) or k < 1):
+            raise ConfigError(f"k={k!r} must be a whole number of passages, 1 or more")
         return retrieve(self.store, self.embedder, question, k or self.settings.retrieval.top_k)
 
     def ask(self, question: str) -> Answer:
@@ -177,6 +190,17 @@ class Assistant:
     def _abstain(self, question, hits, draft, reason, started, timings) -> Answer:
         return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reason,
                       seconds=time.perf_counter() - started, timings=timings)
+
+def _default_docs(index: str | Path) -> Path:
+    recorded = recorded_docs_folder(index)
+    if recorded is None:
+        return Path("seeds")
+    if not Path(recorded).is_dir():
+        raise DocumentsError(
+            f"the index in {str(index)!r} was built from {recorded!r}, which no longer exists; "
+            f"pass the folder where the documents are now (--docs DIR, or docs=...)")
+    return Path(recorded)
+
 
 def validate_question(question, max_chars: int) -> str:
     """The question, stripped; a QuestionError naming the problem if it can't be asked."""

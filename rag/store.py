@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexLockedError, IndexVersionError
+from .errors import IndexCorruptError, IndexLockedError, IndexStoreError, IndexVersionError
 from .types import Chunk, Hit
 
 FORMAT_VERSION = 1
@@ -62,6 +62,8 @@ class Manifest:
     @classmethod
     def from_json(cls, text: str) -> "Manifest":
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise IndexCorruptError("manifest.json does not hold a JSON object")
         version = data.get("format_version")
         if not isinstance(version, int):
             raise IndexCorruptError("manifest.json has no format_version")
@@ -160,8 +162,9 @@ class VectorStore:
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        old = (self.manifest.vectors_file, self.manifest.chunks_file)
-        gen = self.manifest.generation + 1
+        # Never reuse a generation number found on disk: a rebuild (which starts from an
+        # empty store) must not overwrite the files the current manifest names.
+        gen = max([self.manifest.generation, *_generations_on_disk(folder)]) + 1
         vectors_file, chunks_file = f"vectors-{gen}.faiss", f"chunks-{gen}.json"
 
         tmp = folder / (vectors_file + ".tmp")
@@ -181,25 +184,43 @@ class VectorStore:
         )
         _write_atomic(folder / MANIFEST, manifest.to_json().encode())
         self.manifest = manifest
-        for name in old:
-            if name and name not in (vectors_file, chunks_file):
+        # Only now that the manifest names the new files: remove older generations and
+        # anything a crashed save left behind.
+        for path in [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json"), *folder.glob("*.tmp")]:
+            if path.name not in (vectors_file, chunks_file):
                 with contextlib.suppress(FileNotFoundError):
-                    (folder / name).unlink()
+                    path.unlink()
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "VectorStore | None":
-        """The saved index, or None if the folder holds none yet."""
+        """The saved index, or None if the folder holds none yet.
+
+        A writer may switch generations while we read; if the manifest changed under us,
+        the read is tried again once before the index is called damaged.
+        """
+        folder = Path(folder)
+        before = _read_bytes(folder / MANIFEST)
+        try:
+            return cls._load_once(folder)
+        except IndexCorruptError:
+            if _read_bytes(folder / MANIFEST) == before:
+                raise
+            return cls._load_once(folder)
+
+    @classmethod
+    def _load_once(cls, folder: Path) -> "VectorStore | None":
         import faiss
 
-        folder = Path(folder)
-        try:
-            manifest_text = (folder / MANIFEST).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
+        if folder.exists() and not folder.is_dir():
+            raise IndexCorruptError(f"index path {folder} is a file, not a folder; pass a folder with --index")
         fix = f"rebuild it with: rag index DOCS --index {folder} --rebuild"
         try:
-            manifest = Manifest.from_json(manifest_text)
-        except (ValueError, TypeError) as exc:
+            manifest = Manifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except IndexVersionError:
+            raise
+        except (OSError, ValueError, TypeError, AttributeError, IndexCorruptError) as exc:
             raise IndexCorruptError(f"{folder / MANIFEST} is unreadable ({exc}); {fix}") from exc
         for name, digest in ((manifest.vectors_file, manifest.vectors_sha256),
                              (manifest.chunks_file, manifest.chunks_sha256)):
@@ -212,7 +233,7 @@ class VectorStore:
             index = faiss.read_index(str(folder / manifest.vectors_file))
             rows = json.loads((folder / manifest.chunks_file).read_text(encoding="utf-8"))
             chunks = {row["id"]: Chunk(**row) for row in rows}
-        except (RuntimeError, ValueError, TypeError, KeyError) as exc:
+        except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorruptError(f"index in {folder} is unreadable ({exc}); {fix}") from exc
         listed = {i for entry in manifest.files.values() for i in entry.chunk_ids}
         if index.ntotal != len(chunks) or listed != set(chunks) or index.d != manifest.dimension:
@@ -223,13 +244,43 @@ class VectorStore:
         return cls(manifest, chunks, index)
 
 
+def recorded_docs_folder(folder: str | os.PathLike) -> str | None:
+    """The documents folder a saved index was built from, or None (no index, or unreadable)."""
+    try:
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        return data.get("docs_folder") or None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _generations_on_disk(folder: Path) -> list[int]:
+    found = []
+    for path in [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json")]:
+        number = path.stem.split("-", 1)[1]
+        if number.isdigit():
+            found.append(int(number))
+    return found
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 @contextlib.contextmanager
 def write_lock(folder: str | os.PathLike):
     """Hold an exclusive lock on an index folder while writing it; fail fast if taken."""
     import fcntl
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise IndexStoreError(f"index path {folder} is a file, not a folder; pass a folder with --index") from None
+    except OSError as exc:
+        raise IndexStoreError(f"can't create the index folder {folder}: {exc.strerror}") from None
     with open(folder / ".lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

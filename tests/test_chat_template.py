@@ -47,16 +47,23 @@ def assistant(chat_gguf, tmp_path_factory):
     return Assistant.open(docs, docs.parent / "index", model=str(chat_gguf))
 
 
-def test_template_is_detected_and_used(assistant):
-    assert assistant.generator.uses_chat_template
+def test_template_is_detected_and_used(assistant, monkeypatch):
+    generator = assistant.generator
+    assert generator.uses_chat_template
+    prompts = []
+    real_generate = generator.generate
+    monkeypatch.setattr(generator, "generate", lambda prompt: (prompts.append(prompt), real_generate(prompt))[1])
     stream = assistant.stream("Who is the Minister of Foreign Affairs of Turkmenistan?")
     pieces = list(stream)
-    assert pieces, "the chat completion streamed text"
     answer = stream.answer
-    assert answer.draft == "".join(pieces)
+    assert len(pieces) > 1 and answer.draft == "".join(pieces) and answer.draft.strip()
+    # one chat prompt with every passage, not one completion prompt per sentence window
+    (prompt,) = prompts
+    assert [m["role"] for m in prompt.messages] == ["system", "user"]
+    assert all(f"[{n}]" in prompt.messages[1]["content"] for n in range(1, 5))
     for c in answer.citations:
         assert quote_in_file(c, (assistant.docs / c.source).read_text(encoding="utf-8"))
-    assert answer.abstained or answer.citations
+        assert any(w in c.quote for w in answer.text.replace(".", " ").split() if len(w) > 3)
 
 
 def test_chat_model_never_answers_from_outside_the_documents(assistant):

@@ -97,3 +97,46 @@ def test_empty_folder_keeps_the_index(seeds_copy, tmp_path, capsys):
     assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(tmp_path / "idx"),
                  "--no-update", "--json"]) == 0
     assert "Meredov" in json.loads(capsys.readouterr().out)["answer"]
+
+
+def test_moved_documents_folder_is_an_error_not_a_silent_switch_to_seeds(seeds_copy, tmp_path, capsys, monkeypatch):
+    idx = tmp_path / "idx"
+    main(["index", str(seeds_copy), "--index", str(idx)])
+    before = (idx / "manifest.json").read_bytes()
+    seeds_copy.rename(tmp_path / "elsewhere")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "other.txt").write_text("A different folder.")
+    capsys.readouterr()
+    assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(idx)]) == 2
+    assert "no longer exists" in capsys.readouterr().err
+    assert (idx / "manifest.json").read_bytes() == before
+
+
+def test_index_path_that_is_a_file_and_a_garbled_manifest_are_one_line_errors(seeds_copy, tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    assert main(["index", str(seeds_copy), "--index", str(target)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    idx = tmp_path / "idx"
+    main(["index", str(seeds_copy), "--index", str(idx)])
+    (idx / "manifest.json").write_text("[]")
+    capsys.readouterr()
+    assert main(["index", str(seeds_copy), "--index", str(idx)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rag: error:") and "--rebuild" in err
+    assert main(["index", str(seeds_copy), "--index", str(idx), "--rebuild"]) == 0, "the advice given works"
+    assert "rebuilt the index" in capsys.readouterr().out
+    assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(idx)]) == 0
+
+
+def test_unwritable_index_folder_is_a_clear_error(seeds_copy, tmp_path, capsys):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    idx = tmp_path / "ro"
+    idx.mkdir()
+    idx.chmod(0o500)
+    assert main(["index", str(seeds_copy), "--index", str(idx)]) == 2
+    assert "rag: error:" in capsys.readouterr().err

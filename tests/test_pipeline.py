@@ -110,3 +110,34 @@ def test_open_without_update_uses_the_saved_index(assistant, seeds_copy, embedde
     again = Assistant.open(seeds_copy, assistant.index_dir, embedder=embedder,
                            generator=assistant.generator, update=False)
     assert "later.txt" not in again.store.sources and again.report is None
+
+
+def test_streaming_again_replays_without_running_the_model_again(assistant):
+    stream = assistant.stream(MINISTER_Q)
+    first = list(stream)
+    prompts = len(assistant.generator.prompts)
+    assert list(stream) == first and len(assistant.generator.prompts) == prompts
+    assert not stream.answer.abstained
+
+
+@pytest.mark.parametrize("k", [0, -2, 1.5])
+def test_search_rejects_a_bad_k(assistant, k):
+    from rag import ConfigError
+
+    with pytest.raises(ConfigError, match="1 or more"):
+        assistant.search(MINISTER_Q, k=k)
+
+
+def test_docs_default_to_the_indexed_folder_and_a_moved_folder_is_an_error(assistant, seeds_copy, embedder):
+    again = Assistant.open(index=assistant.index_dir, embedder=embedder, generator=assistant.generator)
+    assert again.docs == seeds_copy and not again.report.changed
+    seeds_copy.rename(seeds_copy.parent / "moved")
+    from rag import DocumentsError
+
+    with pytest.raises(DocumentsError, match="no longer exists.*--docs"):
+        Assistant.open(index=assistant.index_dir, embedder=embedder, generator=assistant.generator)
+    with pytest.raises(DocumentsError, match="is missing"):
+        Assistant.open(seeds_copy, assistant.index_dir, embedder=embedder, update=False)
+    moved = Assistant.open(seeds_copy.parent / "moved", assistant.index_dir, embedder=embedder,
+                           generator=assistant.generator, update=False)
+    assert "Meredov" in moved.ask(MINISTER_Q).text, "quotes are checked in the folder given"

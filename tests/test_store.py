@@ -76,12 +76,15 @@ def test_crash_during_save_leaves_previous_index_loadable(tmp_path, monkeypatch)
     assert VectorStore.load(tmp_path).sources == ["a.txt", "b.txt"]
 
 
-def test_old_generation_files_are_removed_after_save(tmp_path):
+def test_old_generation_and_crash_leftovers_are_removed_after_save(tmp_path):
     store = _store_with({"a.txt": ["one"]})
     store.save(tmp_path)
+    (tmp_path / "vectors-7.faiss.tmp").write_bytes(b"half written")
+    (tmp_path / "chunks-5.json").write_text("[]")
     store.save(tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
-    assert names == ["chunks-2.json", "manifest.json", "vectors-2.faiss"]
+    assert names == ["chunks-6.json", "manifest.json", "vectors-6.faiss"]
+    assert VectorStore.load(tmp_path).sources == ["a.txt"]
 
 
 def test_truncated_data_file_is_reported_as_corrupt(tmp_path):
@@ -129,3 +132,77 @@ def test_second_writer_is_refused(tmp_path):
                 pass
     with write_lock(tmp_path):  # released again
         pass
+
+
+def test_crash_during_a_rebuild_leaves_the_previous_index_loadable(tmp_path, monkeypatch, seeds_copy):
+    idx = tmp_path / "idx"
+    from fakes import HashingEmbedder
+    from rag.config import ChunkingSettings, Settings
+    from rag.indexing import sync_index
+
+    sync_index(seeds_copy, idx, HashingEmbedder(), Settings())
+    before = VectorStore.load(idx)
+    real_replace = os.replace
+
+    def crash_on_manifest(src, dst):
+        if str(dst).endswith("manifest.json"):
+            raise OSError("power cut (simulated)")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    rebuilt_settings = Settings(chunking=ChunkingSettings(40, 5))
+    with pytest.raises(OSError, match="simulated"):
+        sync_index(seeds_copy, idx, HashingEmbedder(), rebuilt_settings)
+    monkeypatch.setattr(os, "replace", real_replace)
+    after_crash = VectorStore.load(idx)
+    assert after_crash.manifest == before.manifest and after_crash.chunks == before.chunks
+
+    sync_index(seeds_copy, idx, HashingEmbedder(), rebuilt_settings)
+    rebuilt = VectorStore.load(idx)
+    assert rebuilt.manifest.chunking == {"max_words": 40, "overlap_words": 5}
+    names = sorted(p.name for p in idx.iterdir() if not p.name.startswith("."))
+    gen = rebuilt.manifest.generation
+    assert names == [f"chunks-{gen}.json", "manifest.json", f"vectors-{gen}.faiss"], names
+
+
+@pytest.mark.parametrize("content", [b"[]", b"\xff\xfe\x00garbage", b'{"format_version": 1, "files": 3}'])
+def test_manifest_of_the_wrong_shape_is_corrupt_not_a_crash(tmp_path, content):
+    _store_with({"a.txt": ["one"]}).save(tmp_path)
+    (tmp_path / "manifest.json").write_bytes(content)
+    with pytest.raises(IndexCorruptError, match="--rebuild"):
+        VectorStore.load(tmp_path)
+
+
+def test_index_path_that_is_a_file_is_a_clear_error(tmp_path):
+    from rag.errors import IndexStoreError
+
+    target = tmp_path / "index"
+    target.write_text("not a folder")
+    with pytest.raises(IndexStoreError, match="is a file"):
+        VectorStore.load(target)
+    with pytest.raises(IndexStoreError, match="is a file"):
+        with write_lock(target):
+            pass
+
+
+def test_reader_retries_when_a_writer_switches_generations(tmp_path, monkeypatch):
+    _store_with({"a.txt": ["one"]}).save(tmp_path)
+    real = VectorStore._load_once.__func__
+    calls = []
+
+    def racing(cls, folder):
+        calls.append(folder)
+        if len(calls) == 1:  # a writer saves a new generation while we read the old one
+            _store_with({"a.txt": ["one"], "b.txt": ["two"]}).save(tmp_path)
+            raise IndexCorruptError("index file vectors-1.faiss is missing")
+        return real(cls, folder)
+
+    monkeypatch.setattr(VectorStore, "_load_once", classmethod(racing))
+    assert VectorStore.load(tmp_path).sources == ["a.txt", "b.txt"]
+
+
+def test_damage_without_a_writer_is_still_reported(tmp_path):
+    _store_with({"a.txt": ["one"]}).save(tmp_path)
+    next(tmp_path.glob("chunks-*.json")).write_text("[]")
+    with pytest.raises(IndexCorruptError):
+        VectorStore.load(tmp_path)
