@@ -109,6 +109,10 @@ def cmd_ask(args) -> int:
 
 
 def cmd_search(args) -> int:
+    from .config import GenerationSettings
+    from .pipeline import validate_question
+
+    validate_question(args.question, GenerationSettings().max_question_chars)  # before any indexing
     assistant = _open(args, update=not args.no_update)
     hits = assistant.search(args.question, args.top_k)
     rows = [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
@@ -145,7 +149,10 @@ COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cm
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "top_k", None) is not None and args.top_k < 1:
+        parser.error(f"--top-k {args.top_k}: give 1 or more passages")
     try:
         return COMMANDS[args.command](args)
     except RagError as exc:

@@ -93,6 +93,8 @@ def load_questions(path: str | Path) -> list[EvalQuestion]:
 
 
 def _parse_question(row: dict, number: int) -> EvalQuestion:
+    if not isinstance(row, dict) or "question" not in row:
+        raise ValueError('the "question" field is missing')
     question = row["question"]
     if not isinstance(question, str) or not question.strip():
         raise ValueError('"question" must be non-empty text')

@@ -112,8 +112,7 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
             entry = store.manifest.files.get(item.source)
             doc = read_document(item, settings.loading)
             if isinstance(doc, SkippedFile):
-                report.skipped.append(doc)
-                log(f"skipped {doc.source}: {doc.reason}")
+                report.skipped.append(doc)  # listed once, in the report
                 if entry is not None:
                     store.remove_file(item.source)
                     report.removed.append(item.source)

@@ -140,3 +140,18 @@ def test_unwritable_index_folder_is_a_clear_error(seeds_copy, tmp_path, capsys):
     idx.chmod(0o500)
     assert main(["index", str(seeds_copy), "--index", str(idx)]) == 2
     assert "rag: error:" in capsys.readouterr().err
+
+
+def test_skipped_files_are_listed_once_and_not_again_on_ask(seeds_copy, tmp_path, capsys):
+    (seeds_copy / "image.txt").write_bytes(b"\x89PNG\x00\x00")
+    main(["index", str(seeds_copy), "--index", str(tmp_path / "idx")])
+    captured = capsys.readouterr()
+    assert (captured.out + captured.err).count("image.txt") == 1
+    main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(tmp_path / "idx")])
+    assert "image.txt" not in capsys.readouterr().err
+
+
+def test_top_k_below_one_names_the_flag(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ask", "Who?", "--top-k", "0"])
+    assert exit_info.value.code == 2 and "--top-k 0" in capsys.readouterr().err
