@@ -53,19 +53,26 @@ def test_replacing_a_file_does_not_duplicate(tmp_path):
     assert store._faiss.ntotal == 1
 
 
+def _crash_when_manifest_is_replaced(monkeypatch):
+    """Make the rename that switches manifest.json fail, like a power cut at that moment;
+    returns the real os.replace to put back."""
+    real_replace = os.replace
+
+    def crash_on_manifest(src, dst):
+        if str(dst).endswith("manifest.json"):
+            raise OSError("power cut (simulated)")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    return real_replace
+
+
 def test_crash_during_save_leaves_previous_index_loadable(tmp_path, monkeypatch):
     old = _store_with({"a.txt": ["one"]})
     old.save(tmp_path)
     new = _store_with({"a.txt": ["one"], "b.txt": ["two", "three"]})
     new.manifest.generation = old.manifest.generation
-    real_replace = os.replace
-
-    def crash_on_manifest(src, dst):
-        if str(dst).endswith("manifest.json"):
-            raise OSError("disk full (simulated)")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    real_replace = _crash_when_manifest_is_replaced(monkeypatch)
     with pytest.raises(OSError, match="simulated"):
         new.save(tmp_path)
     monkeypatch.setattr(os, "replace", real_replace)
@@ -142,14 +149,7 @@ def test_crash_during_a_rebuild_leaves_the_previous_index_loadable(tmp_path, mon
 
     sync_index(seeds_copy, idx, HashingEmbedder(), Settings())
     before = VectorStore.load(idx)
-    real_replace = os.replace
-
-    def crash_on_manifest(src, dst):
-        if str(dst).endswith("manifest.json"):
-            raise OSError("power cut (simulated)")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    real_replace = _crash_when_manifest_is_replaced(monkeypatch)
     rebuilt_settings = Settings(chunking=ChunkingSettings(40, 5))
     with pytest.raises(OSError, match="simulated"):
         sync_index(seeds_copy, idx, HashingEmbedder(), rebuilt_settings)
