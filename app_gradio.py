@@ -60,7 +60,7 @@ def format_answer(answer: Answer) -> str:
 
 def describe(assistant: Assistant) -> str:
     manifest = assistant.store.manifest
-    model = getattr(assistant.generator, "model_id", "?")
+    model = assistant.generator.model_id
     return (f"Answering from **{len(manifest.files)} files** ({len(assistant.store)} passages) in "
             f"`{assistant.docs}` with `{model}`. Every answer cites the file and lines it comes "
             f"from; when the documents don't hold the answer, the assistant says so.")

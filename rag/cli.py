@@ -65,6 +65,14 @@ def _open(args, update: bool):
                           rebuild=getattr(args, "rebuild", False), log=log)
 
 
+def _check_question(args) -> None:
+    """Refuse an unaskable question before any indexing or model loading."""
+    from .config import GenerationSettings
+    from .pipeline import validate_question
+
+    validate_question(args.question, GenerationSettings().max_question_chars)
+
+
 def cmd_index(args) -> int:
     assistant = _open(args, update=True)
     report = assistant.report
@@ -76,10 +84,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .config import GenerationSettings
-    from .pipeline import validate_question
-
-    validate_question(args.question, GenerationSettings().max_question_chars)  # before any indexing
+    _check_question(args)
     assistant = _open(args, update=not args.no_update)
     stream = assistant.stream(args.question)
     for piece in stream:  # show the draft as it comes, on stderr, so stdout stays clean
@@ -109,10 +114,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from .config import GenerationSettings
-    from .pipeline import validate_question
-
-    validate_question(args.question, GenerationSettings().max_question_chars)  # before any indexing
+    _check_question(args)
     assistant = _open(args, update=not args.no_update)
     hits = assistant.search(args.question, args.top_k)
     rows = [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,

@@ -186,7 +186,7 @@ class VectorStore:
         self.manifest = manifest
         # Only now that the manifest names the new files: remove older generations and
         # anything a crashed save left behind.
-        for path in [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json"), *folder.glob("*.tmp")]:
+        for path in [*_generation_files(folder), *folder.glob("*.tmp")]:
             if path.name not in (vectors_file, chunks_file):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
@@ -212,7 +212,7 @@ class VectorStore:
         import faiss
 
         if folder.exists() and not folder.is_dir():
-            raise IndexCorruptError(f"index path {folder} is a file, not a folder; pass a folder with --index")
+            raise IndexCorruptError(_not_a_folder(folder))
         fix = f"rebuild it with: rag index DOCS --index {folder} --rebuild"
         try:
             manifest = Manifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -253,9 +253,17 @@ def recorded_docs_folder(folder: str | os.PathLike) -> str | None:
         return None
 
 
+def _generation_files(folder: Path) -> list[Path]:
+    return [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json")]
+
+
+def _not_a_folder(folder: Path) -> str:
+    return f"index path {folder} is a file, not a folder; pass a folder with --index"
+
+
 def _generations_on_disk(folder: Path) -> list[int]:
     found = []
-    for path in [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json")]:
+    for path in _generation_files(folder):
         number = path.stem.split("-", 1)[1]
         if number.isdigit():
             found.append(int(number))
@@ -278,7 +286,7 @@ def write_lock(folder: str | os.PathLike):
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise IndexStoreError(f"index path {folder} is a file, not a folder; pass a folder with --index") from None
+        raise IndexStoreError(_not_a_folder(folder)) from None
     except OSError as exc:
         raise IndexStoreError(f"can't create the index folder {folder}: {exc.strerror}") from None
     with open(folder / ".lock", "w") as handle:
