@@ -40,16 +40,29 @@ class ChunkingSettings:
             )
 
 
+RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
+
+
 @dataclass(frozen=True)
 class RetrievalSettings:
     top_k: int = 4  # passages given to the model and reported as sources
-    # Below this cosine similarity the best passage is unrelated to the question: we
+    # "hybrid" fuses BM25 and embedding rankings (reciprocal rank fusion); it beat both
+    # "dense" and "lexical" on recall@5 and MRR on the SQuAD benchmark (README).
+    mode: str = "hybrid"
+    pool: int = 50  # hybrid: how deep each of the two rankings is read before fusing
+    rrf_k: int = 60  # hybrid: the RRF constant; larger flattens the rank discount
+    # Below this cosine similarity the closest passage is unrelated to the question: we
     # abstain without asking the model. all-MiniLM-L6-v2 puts on-topic passages above ~0.35.
     min_score: float = 0.25
 
     def validate(self) -> None:
         if self.top_k < 1:
             raise ConfigError(f"retrieval.top_k={self.top_k} must be at least 1")
+        if self.mode not in RETRIEVAL_MODES:
+            raise ConfigError(f"retrieval.mode={self.mode!r} is unknown; use one of "
+                              f"{', '.join(RETRIEVAL_MODES)}")
+        if self.pool < 1 or self.rrf_k < 1:
+            raise ConfigError(f"retrieval.pool={self.pool} and rrf_k={self.rrf_k} must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,11 @@ class Settings:
         if top_k is None:
             return self
         return replace(self, retrieval=replace(self.retrieval, top_k=top_k)).validate()
+
+    def with_mode(self, mode: str | None) -> "Settings":
+        if mode is None:
+            return self
+        return replace(self, retrieval=replace(self.retrieval, mode=mode)).validate()
 
     def to_dict(self) -> dict:
         return asdict(self)

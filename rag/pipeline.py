@@ -19,7 +19,7 @@ from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 from .prompting import build_prompt, build_reading_prompt, passage_budget
 from .reading import Reading, choose, rank_windows, sentence_windows
-from .retrieval import retrieve
+from .retrieval import best_cosine, retrieve
 from .store import VectorStore, recorded_docs_folder
 from .types import Answer, Hit
 
@@ -109,7 +109,8 @@ class Assistant:
         question = validate_question(question, self.settings.generation.max_question_chars)
         if k is not None and (not isinstance(k, int) or k < 1):
             raise ConfigError(f"k={k!r} must be a whole number of passages, 1 or more")
-        return retrieve(self.store, self.embedder, question, k or self.settings.retrieval.top_k)
+        r = self.settings.retrieval
+        return retrieve(self.store, self.embedder, question, k or r.top_k, r.mode, r.pool, r.rrf_k)
 
     def ask(self, question: str) -> Answer:
         stream = self.stream(question)
@@ -121,8 +122,9 @@ class Assistant:
         started = time.perf_counter()
         hits = self.search(question)
         timings = {"retrieve": time.perf_counter() - started}
-        if not hits or hits[0].score < self.settings.retrieval.min_score:
-            best = f"{hits[0].score:.2f}" if hits else "none"
+        closest = best_cosine(hits)
+        if closest is None or closest < self.settings.retrieval.min_score:
+            best = f"{closest:.2f}" if closest is not None else "none"
             reason = (f"no passage is close to the question (best score {best}, "
                       f"threshold {self.settings.retrieval.min_score})")
             answer = self._abstain(question, hits, "", reason, started, timings)

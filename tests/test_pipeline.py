@@ -31,7 +31,7 @@ def test_ask_returns_a_grounded_answer_with_verified_citations(assistant, seeds_
         file_text = (seeds_copy / c.source).read_text(encoding="utf-8")
         assert quote_in_file(c, file_text)
         assert c.quote in "\n".join(file_text.splitlines()[c.start_line - 1:c.end_line])
-        assert c.score in [h.score for h in answer.hits if h.chunk.source == c.source]
+        assert c.score in [h.dense for h in answer.hits if h.chunk.source == c.source]
 
 
 def test_base_model_reads_sentence_windows_one_prompt_each(assistant):
