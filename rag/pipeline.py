@@ -104,13 +104,18 @@ class Assistant:
             self._generator = LlamaGenerator(path, self.settings.generation)
         return self._generator
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
-        """The k passages closest to the question (default: retrieval.top_k), best first."""
+    def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
+        """The k passages that best match the question (default: retrieval.top_k), best first.
+
+        `mode` is "hybrid", "dense" or "lexical" (default: retrieval.mode). Each hit has
+        `chunk` (source, start_line, end_line, text), `score`, and its `dense` cosine.
+        """
         question = validate_question(question, self.settings.generation.max_question_chars)
         if k is not None and (not isinstance(k, int) or k < 1):
             raise ConfigError(f"k={k!r} must be a whole number of passages, 1 or more")
         r = self.settings.retrieval
-        return retrieve(self.store, self.embedder, question, k or r.top_k, r.mode, r.pool, r.rrf_k)
+        return retrieve(self.store, self.embedder, question, k or r.top_k, mode or r.mode, r.pool, r.rrf_k,
+                        r.lexical_weight)
 
     def ask(self, question: str) -> Answer:
         stream = self.stream(question)

@@ -44,10 +44,20 @@ def test_hybrid_fuses_a_lexical_only_find_into_the_top(store):
     question = "ships cargo harbour water XK-42"
     dense = _sources(retrieve(store, embedder, question, 2, "dense"))
     lexical = _sources(retrieve(store, embedder, question, 2, "lexical"))
-    hybrid = retrieve(store, embedder, question, 2, "hybrid")
+    hybrid = retrieve(store, embedder, question, 2, "hybrid", rrf_k=60, lexical_weight=1.0)
     assert "code.txt" not in dense and lexical[0] == "code.txt"
     assert sorted(_sources(hybrid)) == ["code.txt", "ships.txt"]
     assert hybrid[0].score >= hybrid[1].score
+
+
+def test_lexical_weight_decides_between_the_two_rankings(store):
+    embedder = HashingEmbedder()
+    question = "ships cargo harbour water XK-42"
+    dense_first = _sources(retrieve(store, embedder, question, 3, "dense"))
+    lexical_first = _sources(retrieve(store, embedder, question, 3, "lexical"))
+    assert dense_first[0] != lexical_first[0]
+    assert _sources(retrieve(store, embedder, question, 1, "hybrid", lexical_weight=0.0)) == dense_first[:1]
+    assert _sources(retrieve(store, embedder, question, 1, "hybrid", lexical_weight=10.0)) == lexical_first[:1]
 
 
 def test_unknown_mode_names_the_choices(store):
