@@ -168,3 +168,24 @@ def _line_end(text: str, pos: int) -> int:
     end = text.find("\n", pos)
     return len(text) if end < 0 else end
 
+
+
+def upload_message(added: list, report) -> str:
+    """Markdown: what became of each uploaded file, then what indexing did.
+
+    >>> from rag.documents import AddedFile
+    >>> print(upload_message([AddedFile("a.txt", "a.txt", "added as a.txt"),
+    ...                       AddedFile("b.pdf", None, "not added: only .txt files")], None))
+    - ✅ **a\\.txt**: added as a\\.txt
+    - ❌ **b\\.pdf**: not added: only \\.txt files
+    """
+    lines = [f"- {'✅' if a.saved_as else '❌'} **{literal(a.name)}**: {literal(a.message)}" for a in added]
+    if report is not None:
+        lines.append(f"\n{index_summary(report)}")
+    return "\n".join(lines)
+
+
+def index_summary(report) -> str:
+    """One line on what an index update did (the counts line of IndexReport.lines())."""
+    skipped = "".join(f"\n- skipped {literal(s.source)}: {literal(s.reason)}" for s in report.skipped)
+    return f"Index updated: {literal(report.lines()[-2])}{skipped}"

@@ -148,3 +148,20 @@ def _copy_atomic(data: bytes, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.uploading")
     tmp.write_bytes(data)
     os.replace(tmp, target)
+
+
+_EMBEDDED = re.compile(r"embedded \d+ chunks \((\d+)/(\d+) files\)")
+
+
+def index_progress(line: str) -> float | None:
+    """The share of files embedded so far, read from an indexing log line (None: another line).
+
+    >>> index_progress("embedded 12 chunks (3/4 files)")
+    0.75
+    >>> index_progress("added     notes.txt") is None
+    True
+    """
+    match = _EMBEDDED.search(line)
+    if not match or not int(match.group(2)):
+        return None
+    return int(match.group(1)) / int(match.group(2))
