@@ -37,7 +37,7 @@ def rewrite_followup(question: str, history: Sequence[Answer]) -> str:
 
     >>> first = Answer("Who is the Minister of Foreign Affairs of Turkmenistan?", "Rashid Meredov", False)
     >>> rewrite_followup("and who did he meet?", [first])
-    'Who did Rashid Meredov meet?'
+    'Who did Rashid Meredov (the Minister of Foreign Affairs of Turkmenistan) meet?'
     >>> rewrite_followup("What is his position?", [first])
     "What is Rashid Meredov's position?"
     >>> rewrite_followup("and of Uzbekistan?", [first])
@@ -108,11 +108,25 @@ def _resolve_pronouns(body: str, previous: Answer) -> str:
         if low in _POSSESSIVE or (low == "her" and following and following not in _QUESTION_WORDS | _PREPOSITIONS):
             out.append(target + "'s")
         elif target not in named:
-            out.append(target)
+            described = _description(previous) if target == previous.text.strip().rstrip(".") else None
+            out.append(f"{target} ({described})" if described else target)
             named.add(target)
         else:
             out.append(token)
     return "".join(out)
+
+
+def _description(previous: Answer) -> str | None:
+    """What the previous question said the answer is: kept next to the name, so the passage
+    that describes the person is found and an answer that only repeats it is recognised.
+
+    >>> _description(Answer("Who is the Minister of Foreign Affairs of Turkmenistan?", "Rashid Meredov", False))
+    'the Minister of Foreign Affairs of Turkmenistan'
+    >>> _description(Answer("Who did Madrakhimov meet?", "Zeynal Hajiyev", False)) is None
+    True
+    """
+    match = re.match(r"\s*who\s+(?:is|was|are|were)\s+(.+?)\s*\??\s*$", previous.question, re.I)
+    return match.group(1) if match else None
 
 
 def _elliptical(fragment: str, previous_question: str) -> str:
