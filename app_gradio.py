@@ -83,7 +83,8 @@ def chosen_settings(assistant: Assistant, top_k: int, model: str | None, length:
 
 
 def document_rows(assistant: Assistant) -> list[list]:
-    return [[d.source, d.date or "", d.chunks, human_size(d.size)] for d in assistant.documents()]
+    return [[d.source, d.date or "", d.chunks, "missing" if d.size is None else human_size(d.size)]
+            for d in assistant.documents()]
 
 
 def indexing_log(progress):

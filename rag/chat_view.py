@@ -75,7 +75,7 @@ def answer_message(answer: Answer, turn: int, asked: str | None = None) -> str:
             lines += ["", "Closest passages (they don't answer the question):"]
             for hit in answer.hits[:3]:
                 c = hit.chunk
-                lines.append(f"- `{c.source}`, {line_span(c.start_line, c.end_line)}: {literal(_clip(c.text, 220))}")
+                lines.append(f"- `{c.source}`, {line_span(c.start_line, c.end_line)}: {literal(_clip(c.text, 120))}")
         return "\n".join(lines)
     marks = " ".join(f'<a class="cite" href="#{anchor(turn, n)}">[{n}]</a>'
                      for n in range(1, len(answer.citations) + 1))
@@ -94,7 +94,7 @@ def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> st
         for number, hit in enumerate(answer.hits[:3], 1):
             parts.append(_source_card(turn, number, hit.chunk.source, dates.get(hit.chunk.source),
                                       line_span(hit.chunk.start_line, hit.chunk.end_line), hit.score,
-                                      html.escape(_clip(hit.chunk.text, 2 * _CONTEXT_CHARS))))
+                                      html.escape(_clip(hit.chunk.text, _CONTEXT_CHARS + 120))))
     for number, c in enumerate(answer.citations, 1):
         parts.append(_source_card(turn, number, c.source, dates.get(c.source),
                                   line_span(c.start_line, c.end_line), c.score,
@@ -105,14 +105,15 @@ def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> st
 
 def quote_in_context(citation: Citation, file_text: str | None, chars: int = _CONTEXT_CHARS) -> str:
     """HTML: the quote in <mark>, with the text around it (the line it is on and up to a
-    line either side, at most `chars` characters each way). Only the quote when the file
+    non-blank line either side, at most `chars` characters each way). Only the quote when the file
     changed since the answer was checked, so the highlight never lands on other words.
 
-    >>> text = "date 2024-01-02\\nFirst line.\\nAna <b>met</b> Bo. Then rain.\\nLast line.\\nMore."
+    >>> text = "date 2024-01-02\\nFirst line.\\n\\nAna <b>met</b> Bo. Then rain.\\nLast line.\\nMore."
     >>> start = text.index("Ana"); end = text.index(" Then")
     >>> c = Citation("a.txt", 3, 3, text[start:end], 0.5, start, end)
     >>> print(quote_in_context(c, text))
     First line.
+    <BLANKLINE>
     <mark>Ana &lt;b&gt;met&lt;/b&gt; Bo.</mark> Then rain.
     Last line.
     """
@@ -120,10 +121,8 @@ def quote_in_context(citation: Citation, file_text: str | None, chars: int = _CO
     if file_text is None or file_text[citation.start_char:citation.end_char] != citation.quote:
         return f"<mark>{quote}</mark>"
     _date, body_start = parse_date_header(file_text)
-    start = _line_start(file_text, _line_start(file_text, citation.start_char) - 1)
-    start = max(start, body_start, citation.start_char - chars)
-    end = _line_end(file_text, _line_end(file_text, citation.end_char) + 1)
-    end = min(end, citation.end_char + chars)
+    start = max(_previous_line_start(file_text, citation.start_char), body_start, citation.start_char - chars)
+    end = min(_next_line_end(file_text, citation.end_char), citation.end_char + chars)
     before = file_text[start:citation.start_char]
     after = file_text[citation.end_char:end]
     before = ("…" + before.split(" ", 1)[-1]) if start == citation.start_char - chars else before
@@ -160,12 +159,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, max(pos, 0)) + 1
+def _previous_line_start(text: str, pos: int) -> int:
+    """Start of the last non-blank line before the line holding `pos` (or of that line)."""
+    own = text.rfind("\n", 0, pos) + 1
+    before = text[:own].rstrip()
+    return before.rfind("\n") + 1 if before else own
 
 
-def _line_end(text: str, pos: int) -> int:
-    end = text.find("\n", pos)
+def _next_line_end(text: str, pos: int) -> int:
+    """End of the first non-blank line after the line holding `pos` (or of that line)."""
+    own = text.find("\n", pos)
+    if own < 0:
+        return len(text)
+    after = len(text) - len(text[own:].lstrip())
+    end = text.find("\n", after)
     return len(text) if end < 0 else end
 
 
@@ -176,10 +183,10 @@ def upload_message(added: list, report) -> str:
     >>> from rag.documents import AddedFile
     >>> print(upload_message([AddedFile("a.txt", "a.txt", "added as a.txt"),
     ...                       AddedFile("b.pdf", None, "not added: only .txt files")], None))
-    - ✅ **a\\.txt**: added as a\\.txt
-    - ❌ **b\\.pdf**: not added: only \\.txt files
+    - **a\\.txt**: added as a\\.txt
+    - **b\\.pdf**: not added: only \\.txt files
     """
-    lines = [f"- {'✅' if a.saved_as else '❌'} **{literal(a.name)}**: {literal(a.message)}" for a in added]
+    lines = [f"- **{literal(a.name)}**: {literal(a.message)}" for a in added]
     if report is not None:
         lines.append(f"\n{index_summary(report)}")
     return "\n".join(lines)

@@ -33,7 +33,7 @@ class DocumentInfo:
     source: str
     date: str | None
     chunks: int
-    size: int  # bytes
+    size: int | None  # bytes on disk now; None: the file is gone since it was indexed
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,17 @@ class AddedFile:
     message: str
 
 
-def list_documents(manifest: Manifest) -> list[DocumentInfo]:
-    """The files of an index, sorted by name."""
-    return [DocumentInfo(source, entry.date, len(entry.chunk_ids), entry.size)
+def list_documents(manifest: Manifest, docs: str | Path) -> list[DocumentInfo]:
+    """The files of an index, sorted by name, with their size in the folder now."""
+    return [DocumentInfo(source, entry.date, len(entry.chunk_ids), _size(Path(docs) / source))
             for source, entry in sorted(manifest.files.items())]
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def safe_file_name(name: str) -> str:

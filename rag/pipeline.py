@@ -112,7 +112,7 @@ class Assistant:
 
     def documents(self) -> list[DocumentInfo]:
         """The indexed files: name, date, number of passages, size."""
-        return list_documents(self.store.manifest)
+        return list_documents(self.store.manifest, self.docs)
 
     def add_documents(self, paths: list[str | Path], log: Log = lambda _: None
                       ) -> tuple[list[AddedFile], IndexReport | None]:
