@@ -180,7 +180,7 @@ def build_app(assistant: Assistant):
             with gr.Tab("Chat", id="chat-tab"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
-                        chat = gr.Chatbot(elem_id="chat", height=440, label="Conversation",
+                        chat = gr.Chatbot(elem_id="chat", height=420, label="Conversation",
                                           feedback_options=None, buttons=["copy", "copy_all"])
                         with gr.Row():
                             box = gr.Textbox(placeholder="Ask a question about your documents",
@@ -222,6 +222,7 @@ def build_app(assistant: Assistant):
         send.click(respond, inputs, outputs, concurrency_limit=4, concurrency_id="ask")
         box.submit(respond, inputs, outputs, concurrency_limit=4, concurrency_id="ask")
         clear.click(lambda: ([], "", [], [], NO_SOURCES), None, outputs)
+        chat.clear(lambda: ([], [], NO_SOURCES), None, [answers, sections, sources])  # its own bin icon
         docs_view = [table, choice, status]
         upload.upload(add, upload, [upload, upload_status, *docs_view], concurrency_limit=1,
                       concurrency_id="documents")
