@@ -51,6 +51,11 @@ class Hit:
     dense: float | None = None  # cosine similarity to the question
     lexical: float | None = None  # BM25 score (0: no query term in the chunk)
 
+    @property
+    def similarity(self) -> float:
+        """The cosine similarity where known, else the ranking score: what people are shown."""
+        return self.dense if self.dense is not None else self.score
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -110,7 +115,7 @@ class Answer:
                     "start_line": h.chunk.start_line,
                     "end_line": h.chunk.end_line,
                     "text": h.chunk.text,
-                    "score": round(h.score, 4),
+                    "score": round(h.similarity, 4),
                 }
                 for h in self.hits
             ]
