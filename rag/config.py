@@ -94,6 +94,11 @@ class GroundingSettings:
     # content words: a true fact from an unrelated sentence is not an answer. 0.3 was the
     # best trade-off on a SQuAD 2.0 tuning sample kept apart from the benchmark's questions.
     min_relevance: float = 0.3
+    # Before the model is asked: abstain when no sentence of the retrieved passages has at
+    # least this cosine similarity with the question (answerability.py). Fitted on the SQuAD
+    # benchmark's dev split: the highest recall on unanswerable questions at which 70% of
+    # abstentions were right there (benchmarks/bench_quality.py; README).
+    min_answerability: float = 0.40
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from .answerability import abstention_reason, answerability
 from .citations import verify_answer
 from .concurrency import one_completion_at_a_time, serial
 from .config import Settings
@@ -214,6 +215,11 @@ class Assistant:
         used = hits[: prompt.passages]
         texts = {s: t for s in {h.chunk.source for h in used}
                  if (t := read_source_text(self.docs, s)) is not None}
+        windows, similarities = self._sentence_similarities(question, used)
+        early = abstention_reason(answerability(similarities), settings.grounding.min_answerability)
+        if early:
+            answer = self._abstain(question, hits, "", early, started, timings)
+            return AnswerStream(iter(()), lambda _draft: answer, question)
         generator = self._generator_for(settings)
 
         def verify(draft: str):
@@ -234,7 +240,8 @@ class Assistant:
             prompt = dataclasses.replace(prompt, max_tokens=gen.max_tokens)
             return AnswerStream(one_completion_at_a_time(generator.generate(prompt)),
                                 lambda draft: finish(draft, verify(draft)), question)
-        return AnswerStream(*self._read_windows(question, used, verify, finish, gen, generator), question)
+        return AnswerStream(*self._read_windows(question, windows, similarities, verify, finish, gen, generator),
+                            question)
 
     def _generator_for(self, settings: Settings) -> Generator:
         """The Assistant's model, or the other GGUF these settings name (loaded once)."""
@@ -248,11 +255,20 @@ class Assistant:
                 self._generators[path] = LlamaGenerator(check_gguf(Path(path)), settings.generation)
             return self._generators[path]
 
-    def _read_windows(self, question, hits, verify, finish, gen, generator):
-        """Base models: ask about the best few sentence windows one at a time (reading.py)."""
+    def answerability(self, question: str) -> float:
+        """How close the nearest sentence of the retrieved passages is to the question
+        (cosine); below `grounding.min_answerability` the assistant abstains unasked."""
+        question = validate_question(question, self.settings.generation.max_question_chars)
+        return answerability(self._sentence_similarities(question, self.search(question))[1])
+
+    def _sentence_similarities(self, question: str, hits) -> tuple[list, list[float]]:
+        """The sentence windows of the hits and each sentence's cosine with the question."""
         windows = sentence_windows(hits)
         vectors = self.embedder.embed([question] + [w.sentence for w in windows])
-        similarities = [float(v) for v in vectors[1:] @ vectors[0]]
+        return windows, [float(v) for v in vectors[1:] @ vectors[0]]
+
+    def _read_windows(self, question, windows, similarities, verify, finish, gen, generator):
+        """Base models: ask about the best few sentence windows one at a time (reading.py)."""
         ranked = rank_windows(question, windows, similarities)[: gen.reading_windows]
         readings: list[Reading] = []
         outcome = {}

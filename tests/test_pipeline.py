@@ -141,3 +141,18 @@ def test_docs_default_to_the_indexed_folder_and_a_moved_folder_is_an_error(assis
     moved = Assistant.open(seeds_copy.parent / "moved", assistant.index_dir, embedder=embedder,
                            generator=assistant.generator, update=False)
     assert "Meredov" in moved.ask(MINISTER_Q).text, "quotes are checked in the folder given"
+
+
+def test_no_sentence_near_the_question_means_abstaining_without_the_model(seeds_copy, tmp_path, embedder):
+    from dataclasses import replace
+
+    generator = ScriptedGenerator({"Minister of Foreign Affairs": "Rashid Meredov"})
+    assistant = Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator)
+    score = assistant.answerability(MINISTER_Q)
+    assert 0 < score <= 1
+    strict = Settings(grounding=replace(Settings().grounding, min_answerability=score + 0.01))
+    answer = assistant.ask(MINISTER_Q, settings=strict)
+    assert answer.abstained and "best similarity" in answer.reason and generator.prompts == []
+    assert answer.hits, "the closest passages are still shown"
+    lenient = Settings(grounding=replace(Settings().grounding, min_answerability=score - 0.01))
+    assert not assistant.ask(MINISTER_Q, settings=lenient).abstained and generator.prompts
