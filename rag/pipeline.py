@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .answerability import abstention_reason, answerability
 from .citations import verify_answer
 from .concurrency import one_completion_at_a_time, serial
@@ -27,6 +29,8 @@ from .reading import Reading, choose, rank_windows, sentence_windows
 from .retrieval import best_cosine, retrieve
 from .store import VectorStore, recorded_docs_folder
 from .types import Answer, Hit
+
+SENTENCE_CACHE_SIZE = 50_000  # ~75 MB of 384-dim vectors
 
 ABSTAIN_TEXT = "I could not find the answer in the documents."
 
@@ -72,6 +76,9 @@ class Assistant:
         self._generators: dict[str, Generator] = {}  # other GGUFs asked for through settings
         self._models_lock = threading.Lock()
         self._index_lock = threading.Lock()  # one index update at a time in this process
+        # Sentence text -> vector: questions about the same documents meet the same
+        # sentences again, and a sentence's vector never changes (keyed by its text).
+        self._sentence_vectors: dict[str, np.ndarray] = {}
 
     @classmethod
     def open(cls, docs: str | Path | None = None, index: str | Path = "index", *,
@@ -264,8 +271,15 @@ class Assistant:
     def _sentence_similarities(self, question: str, hits) -> tuple[list, list[float]]:
         """The sentence windows of the hits and each sentence's cosine with the question."""
         windows = sentence_windows(hits)
-        vectors = self.embedder.embed([question] + [w.sentence for w in windows])
-        return windows, [float(v) for v in vectors[1:] @ vectors[0]]
+        cache = self._sentence_vectors
+        if len(cache) > SENTENCE_CACHE_SIZE:
+            cache.clear()
+        known = {w.sentence: cache[w.sentence] for w in windows if w.sentence in cache}
+        new = list(dict.fromkeys(w.sentence for w in windows if w.sentence not in known))
+        vectors = self.embedder.embed([question] + new)
+        known.update(zip(new, vectors[1:]))
+        cache.update(zip(new, vectors[1:]))
+        return windows, [float(known[w.sentence] @ vectors[0]) for w in windows]
 
     def _read_windows(self, question, windows, similarities, verify, finish, gen, generator):
         """Base models: ask about the best few sentence windows one at a time (reading.py)."""

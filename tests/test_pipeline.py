@@ -156,3 +156,12 @@ def test_no_sentence_near_the_question_means_abstaining_without_the_model(seeds_
     assert answer.hits, "the closest passages are still shown"
     lenient = Settings(grounding=replace(Settings().grounding, min_answerability=score - 0.01))
     assert not assistant.ask(MINISTER_Q, settings=lenient).abstained and generator.prompts
+
+
+def test_sentences_met_again_are_not_embedded_again(assistant):
+    assistant.ask(MINISTER_Q)
+    before = len(assistant.embedder.embedded_texts)
+    score = assistant.answerability(MINISTER_Q)
+    again = assistant.embedder.embedded_texts[before:]
+    assert again == [MINISTER_Q, MINISTER_Q], "only the question (search, then sentences), no sentence"
+    assert score == pytest.approx(assistant.answerability(MINISTER_Q))
