@@ -36,3 +36,28 @@ def test_default_model_embeds_offline_into_unit_vectors(tmp_path, monkeypatch):
     copy = tmp_path / "copied-model"
     shutil.copytree(default_embedding_path(), copy)
     assert SentenceTransformerEmbedder(copy).model_id == folder_model_id(copy) != embedder.model_id
+
+
+def test_small_batches_run_on_one_torch_thread_and_the_setting_is_restored():
+    import torch
+
+    from rag.embedding import SMALL_BATCH, SentenceTransformerEmbedder
+
+    seen = []
+
+    class Model:
+        def encode(self, texts, **_):
+            seen.append((len(texts), torch.get_num_threads()))
+            return np.ones((len(texts), 3), dtype=np.float32)
+
+    embedder = SentenceTransformerEmbedder.__new__(SentenceTransformerEmbedder)
+    embedder._model, embedder.batch_size, embedder.dimension = Model(), 32, 3
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        embedder.embed(["one question"])
+        embedder.embed(["a chunk"] * (SMALL_BATCH + 1))
+        assert seen == [(1, 1), (SMALL_BATCH + 1, 2)]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
