@@ -98,7 +98,7 @@ class GroundingSettings:
     # least this cosine similarity with the question (answerability.py). Fitted on the SQuAD
     # benchmark's dev split: the highest recall on unanswerable questions at which 70% of
     # abstentions were right there (benchmarks/bench_quality.py; README).
-    min_answerability: float = 0.40
+    min_answerability: float = 0.50
 
 
 @dataclass(frozen=True)
