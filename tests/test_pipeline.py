@@ -58,7 +58,12 @@ def test_chat_model_gets_all_passages_in_one_prompt(seeds_copy, tmp_path, embedd
 def test_draft_restating_the_question_gets_a_second_try(seeds_copy, tmp_path, embedder):
     question = "Who did Muzaffar Madrakhimov meet on 29 February 2024?"
     generator = ScriptedGenerator({"Madrakhimov meet": ["Muzaffar Madrakhimov", "Zeynal Hajiyev"]})
-    assistant = Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator)
+    # the hashing embedder's cosines run lower than MiniLM's: this test is about the retry
+    # after the gate, so the gate is opened
+    from dataclasses import replace
+    settings = Settings(grounding=replace(Settings().grounding, min_answerability=0.0))
+    assistant = Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator,
+                               settings=settings)
     answer = assistant.ask(question)
     assert answer.text == "Zeynal Hajiyev" and not answer.abstained
     assert ("Muzaffar",) in [p.avoid for p in generator.prompts]
