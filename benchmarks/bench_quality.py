@@ -20,7 +20,7 @@
    citation precision, abstention precision/recall, latency; next to the bare model
    handed the gold paragraph with a plain Passage/Question/Answer prompt.
 
-Writes benchmarks/results/quality.md and quality.json (and quality-abstention.png).
+Writes benchmarks/results/quality.md and quality.json, and the plot benchmarks/quality-abstention.png.
 """
 from __future__ import annotations
 
@@ -191,7 +191,7 @@ def main() -> None:
     on_test = next(r for r in test_rows if r["threshold"] == chosen["threshold"])
     report["abstention"] = {"chosen_on_dev": chosen, "on_test": on_test, "dev": dev_rows, "test": test_rows,
                             "setting": assistant.settings.grounding.min_answerability}
-    plot(dev_rows, test_rows, chosen, RESULTS / "quality-abstention.png")
+    plot(dev_rows, test_rows, chosen, HERE / "quality-abstention.png")  # tracked: the README shows it
 
     if not args.no_answers:
         rng = random.Random(13)

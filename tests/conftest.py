@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes import HashingEmbedder
+from fakes import HashingEmbedder, ScriptedGenerator
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -20,3 +20,15 @@ def seeds_copy(tmp_path) -> Path:
 @pytest.fixture
 def embedder() -> HashingEmbedder:
     return HashingEmbedder()
+
+
+@pytest.fixture
+def scripted_assistant(seeds_copy, tmp_path, embedder):
+    """Open an Assistant over the seeds copy whose fake model answers from `script`."""
+    from rag import Assistant
+
+    def open_with(script: dict, **options):
+        return Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder,
+                              generator=ScriptedGenerator(script), **options)
+
+    return open_with

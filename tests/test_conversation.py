@@ -3,8 +3,7 @@ import dataclasses
 
 import pytest
 
-from fakes import ScriptedGenerator
-from rag import Assistant, ConfigError
+from rag import ConfigError
 from rag.conversation import rewrite_followup
 from rag.types import Answer
 
@@ -12,12 +11,9 @@ MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
 
 
 @pytest.fixture
-def assistant(seeds_copy, tmp_path, embedder):
-    generator = ScriptedGenerator({
-        "Who did Rashid Meredov": "Zeynal Hajiyev",
-        "Minister of Foreign Affairs": "Rashid Meredov",
-    })
-    return Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator)
+def assistant(scripted_assistant):
+    return scripted_assistant({"Who did Rashid Meredov": "Zeynal Hajiyev",
+                               "Minister of Foreign Affairs": "Rashid Meredov"})
 
 
 def test_follow_up_is_rewritten_with_the_previous_answer_and_answered(assistant):

@@ -9,13 +9,10 @@ MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
 
 
 @pytest.fixture
-def assistant(seeds_copy, tmp_path, embedder):
-    generator = ScriptedGenerator({
-        "Minister of Foreign Affairs": "Rashid Meredov",
-        "capital of Kazakhstan": "Astana",
-        "Where did the meeting": "Tashkent, Uzbekistan.",
-    })
-    return Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator)
+def assistant(scripted_assistant):
+    return scripted_assistant({"Minister of Foreign Affairs": "Rashid Meredov",
+                               "capital of Kazakhstan": "Astana",
+                               "Where did the meeting": "Tashkent, Uzbekistan."})
 
 
 def test_open_builds_the_index_and_reports_it(assistant):
