@@ -104,6 +104,16 @@ class Assistant:
             self._generator = LlamaGenerator(path, self.settings.generation)
         return self._generator
 
+    def warm_up(self) -> None:
+        """Load the answering model and run both models once, so the first question is as
+        fast as the next ones. The app calls it in a background thread while its page starts.
+        """
+        self.embedder.embed(["warm up"])
+        self.store.search_index()  # builds the IVF copy of a large index now
+        warm = getattr(self.generator, "warm_up", None)
+        if warm is not None:
+            warm()
+
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         """The k passages closest to the question (default: retrieval.top_k), best first."""
         question = validate_question(question, self.settings.generation.max_question_chars)

@@ -141,3 +141,26 @@ def test_docs_default_to_the_indexed_folder_and_a_moved_folder_is_an_error(assis
     moved = Assistant.open(seeds_copy.parent / "moved", assistant.index_dir, embedder=embedder,
                            generator=assistant.generator, update=False)
     assert "Meredov" in moved.ask(MINISTER_Q).text, "quotes are checked in the folder given"
+
+
+class _WarmableGenerator(ScriptedGenerator):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warmed = 0
+
+    def warm_up(self):
+        self.warmed += 1
+
+
+def test_warm_up_runs_both_models_once_before_any_question(seeds_copy, tmp_path, embedder):
+    generator = _WarmableGenerator({"Minister of Foreign Affairs": "Rashid Meredov"})
+    assistant = Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator)
+    embedder.calls.clear()
+    assistant.warm_up()
+    assert generator.warmed == 1 and len(embedder.calls) == 1
+    assert "Meredov" in assistant.ask(MINISTER_Q).text  # answers as before
+
+
+def test_warm_up_accepts_a_generator_without_one(assistant):
+    assistant.warm_up()  # ScriptedGenerator has no warm_up: only the embedder runs
+    assert not assistant.ask(MINISTER_Q).abstained
