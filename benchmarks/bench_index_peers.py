@@ -54,8 +54,12 @@ def main() -> None:
             docs = Path(tmp) / "docs"
             shutil.copytree(corpus, docs)  # --reindex changes files: each run gets its own copy
             extra = ["--reindex"] if args.reindex and system == "ours" else []
-            return run_worker(bench_python(), HERE / "index_worker.py", system, str(docs),
-                              str(Path(tmp) / "index"), *extra)
+            result = run_worker(bench_python(), HERE / "index_worker.py", system, str(docs),
+                                str(Path(tmp) / "index"), *extra)
+            kept = RESULTS / f"index-ours-{args.files}"  # bench_retrieval.py reuses it
+            if system == "ours" and not kept.exists():
+                shutil.copytree(Path(tmp) / "index", kept)
+            return result
 
     runs = interleave(systems, args.reps, run)
     seconds = medians(runs, "seconds")
