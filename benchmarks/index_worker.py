@@ -20,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import current_rss_mb, emit, peak_rss_mb  # noqa: E402
 
-WORDS, OVERLAP = 150, 30  # our chunking defaults
-CHARS, CHAR_OVERLAP = 900, 180  # the same in characters (~6 per word), for LangChain
-TOKENS, TOKEN_OVERLAP = 200, 40  # the same in tokens (~1.3 per word), for LlamaIndex
+# Our chunks are 200 words with 40 words of overlap (ChunkingSettings); the peers get the
+# same sizes in their own units:
+CHARS, CHAR_OVERLAP = 1200, 240  # ~6 characters per word, for LangChain
+TOKENS, TOKEN_OVERLAP = 260, 52  # ~1.3 tokens per word, for LlamaIndex
 
 
 def model_path() -> str:

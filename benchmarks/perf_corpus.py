@@ -6,7 +6,7 @@ since chunks straddle paragraph boundaries in new combinations, nearly every chu
 new text (the benchmark prints the share of repeats, which an indexer that skips repeated
 texts could otherwise exploit).
 
-    files 1000 x 9 paragraphs  ->  about 10,000 chunks of ~150 words
+    files 1000 x 12 paragraphs  ->  about 10,000 chunks of ~200 words
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from squad_corpus import DEFAULT_SQUAD, load_squad
 
-PARAGRAPHS_PER_FILE = 9  # ~1,200 words: about 10 chunks per file
+PARAGRAPHS_PER_FILE = 12  # ~1,630 words: about 10 chunks of 200 words per file
 
 
 def squad_paragraphs(squad: Path = DEFAULT_SQUAD) -> list[str]:

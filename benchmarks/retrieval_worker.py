@@ -38,7 +38,10 @@ def retrieval_modes(store, embedder):
 
     if "mode" not in inspect.signature(retrieval.retrieve).parameters:
         return {"dense": lambda q: retrieval.retrieve(store, embedder, q, K)}
-    return {mode: (lambda q, m=mode: retrieval.retrieve(store, embedder, q, K, mode=m))
+    from rag.config import Settings
+
+    r = Settings().retrieval
+    return {mode: (lambda q, m=mode: retrieval.retrieve(store, embedder, q, K, m, r.pool, r.rrf_k, r.lexical_weight))
             for mode in ("dense", "lexical", "hybrid")}
 
 

@@ -8,6 +8,7 @@
 Heavy libraries (torch, sentence-transformers, faiss, llama_cpp) load only when used.
 """
 from .config import Settings
+from .documents import AddedFile, DocumentInfo
 from .errors import (
     ConfigError,
     DocumentsError,
@@ -24,6 +25,7 @@ from .pipeline import Assistant, AnswerStream
 from .types import Answer, Chunk, Citation, Document, Hit
 
 __all__ = [
+    "AddedFile",
     "Answer",
     "AnswerStream",
     "Assistant",
@@ -31,6 +33,7 @@ __all__ = [
     "Citation",
     "ConfigError",
     "Document",
+    "DocumentInfo",
     "DocumentsError",
     "Hit",
     "IndexCorruptError",

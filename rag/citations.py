@@ -207,7 +207,7 @@ def _citation(sentence: _Sentence, file_texts: dict[str, str]) -> Citation:
         start_line=line_of(starts, sentence.start),
         end_line=line_of(starts, sentence.end - 1),
         quote=text[sentence.start:sentence.end],
-        score=sentence.hit.score,
+        score=sentence.hit.similarity,
         start_char=sentence.start,
         end_char=sentence.end,
     )

@@ -1,9 +1,12 @@
 """The `rag` command: argument parsing and printing only; the work is in `Assistant`.
 
     rag index [DOCS] [--index DIR] [--rebuild] [--json]
-    rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N]
-    rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N]
-    rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N]
+    rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
+    rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M]
+    rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
+                      [--retrieval-only]
+
+M is the retrieval mode: hybrid (default), dense or lexical.
 
 Library errors become one line on stderr naming the cause and the fix, and exit code 2.
 """
@@ -14,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from .config import RETRIEVAL_MODES
 from .errors import RagError
 
 DEFAULT_INDEX = "index"
@@ -31,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--embedding-model", help="local sentence-transformers folder (default: all-MiniLM-L6-v2)")
 
+    def retrieval(p):
+        p.add_argument("--top-k", type=int, help="passages to retrieve (default: 4)")
+        p.add_argument("--mode", choices=RETRIEVAL_MODES,
+                       help="retrieval: hybrid (BM25 + embeddings, default), dense or lexical")
+
     p = sub.add_parser("index", help="build or update the index; prints what changed")
     p.add_argument("docs", nargs="?", help="documents folder (default: the indexed one, else seeds)")
     p.add_argument("--rebuild", action="store_true", help="embed everything again from scratch")
@@ -39,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("ask", "answer a question with citations"), ("search", "show the closest passages")):
         p = sub.add_parser(name, help=text)
         p.add_argument("question")
-        p.add_argument("--top-k", type=int, help="passages to retrieve (default: 4)")
+        retrieval(p)
         p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
         if name == "ask":
             p.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
@@ -47,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score answers on a question set (JSON lines)")
     p.add_argument("questions", help="JSON lines file, like shared/eval/seeds_qa.jsonl")
-    p.add_argument("--top-k", type=int, help="passages to retrieve (default: 4)")
+    retrieval(p)
+    p.add_argument("--retrieval-only", action="store_true",
+                   help="score retrieval only (recall@1/5/10, MRR); don't load the answering model")
     p.add_argument("--model", help="GGUF file to answer with")
     common(p)
     return parser
@@ -58,7 +69,7 @@ def _open(args, update: bool):
     from .pipeline import Assistant
 
     settings = Settings(models=ModelSettings(embedding_path=args.embedding_model)).with_top_k(
-        getattr(args, "top_k", None))
+        getattr(args, "top_k", None)).with_mode(getattr(args, "mode", None))
     log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
     return Assistant.open(args.docs, args.index, settings=settings,
                           model=getattr(args, "model", None), update=update,
@@ -108,7 +119,7 @@ def cmd_ask(args) -> int:
             for hit in answer.hits:
                 c = hit.chunk
                 snippet = " ".join(c.text.split())
-                print(f"  - {c.source}:{c.start_line}-{c.end_line} (score {hit.score:.2f}): "
+                print(f"  - {c.source}:{c.start_line}-{c.end_line} (score {hit.similarity:.2f}): "
                       f"{snippet[:200]}{'...' if len(snippet) > 200 else ''}")
     return 0
 
@@ -118,7 +129,9 @@ def cmd_search(args) -> int:
     assistant = _open(args, update=not args.no_update)
     hits = assistant.search(args.question, args.top_k)
     rows = [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
-             "score": round(h.score, 4), "text": h.chunk.text} for h in hits]
+             "score": round(h.score, 4), "text": h.chunk.text,
+             "dense": None if h.dense is None else round(h.dense, 4),
+             "lexical": None if h.lexical is None else round(h.lexical, 4)} for h in hits]
     if args.json:
         print(json.dumps({"hits": rows}, indent=2, ensure_ascii=False))
     else:
@@ -129,13 +142,24 @@ def cmd_search(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluation import EvalResult, format_table, load_questions, summarize
+    from .evaluation import (RANKING_DEPTH, EvalResult, format_summary, format_table, load_questions,
+                             retrieval_summary, summarize)
+    from .scoring import first_hit_rank
 
     questions = load_questions(args.questions)
     assistant = _open(args, update=True)
+    if args.retrieval_only:
+        answerable = [q for q in questions if q.answerable]
+        ranks = [first_hit_rank([h.chunk.text for h in assistant.search(q.question, RANKING_DEPTH)], q.answers)
+                 for q in answerable]
+        summary = {"questions": len(questions), "answerable": len(answerable), **retrieval_summary(ranks),
+                   "mode": assistant.settings.retrieval.mode}
+        print(json.dumps({"summary": summary}, indent=2) if args.json else format_summary(summary))
+        return 0
     results = []
     for q in questions:
-        results.append(EvalResult(q, assistant.ask(q.question)))
+        ranking = tuple(h.chunk.text for h in assistant.search(q.question, RANKING_DEPTH))
+        results.append(EvalResult(q, assistant.ask(q.question), ranking))
         if not args.json:
             print(f"{q.id}: {results[-1].answer.text[:70]}", file=sys.stderr)
     summary = summarize(results, assistant.settings.retrieval.top_k)

@@ -2,7 +2,12 @@
 
 Each line: {"id", "question", "answers": [...], "sources": [...], "answerable": bool}.
 Reading the file and scoring are separate from asking, so the metrics are pure functions
-of the answers and can be tested without a model.
+of the answers and can be tested without a model (the formulas are in scoring.py).
+
+Retrieval is scored on answerable questions from the top RANKING_DEPTH passages: a hit is
+a passage that contains an expected answer. Answers are scored by containment (the
+seed set's rule), and by SQuAD's exact match and token F1 on answerable questions (an
+abstention scores 0). Abstention is scored as a prediction of "unanswerable".
 """
 from __future__ import annotations
 
@@ -12,7 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .scoring import (contains_answer, exact_match, first_hit_rank, mean_reciprocal_rank,
+                      precision_recall, recall_at, token_f1)
 from .types import Answer
+
+RANKING_DEPTH = 10  # passages retrieved per question for recall@1/5/10 and MRR
 
 
 @dataclass(frozen=True)
@@ -28,13 +37,26 @@ class EvalQuestion:
 class EvalResult:
     question: EvalQuestion
     answer: Answer
+    ranking: tuple[str, ...] = ()  # texts of the top RANKING_DEPTH passages, best first
 
     @property
     def correct(self) -> bool:
         if not self.question.answerable:
             return self.answer.abstained
-        text = self.answer.text.lower()
-        return not self.answer.abstained and any(a.lower() in text for a in self.question.answers)
+        return not self.answer.abstained and contains_answer(self.answer.text, self.question.answers)
+
+    @property
+    def hit_rank(self) -> int | None:
+        """Rank of the first retrieved passage holding an expected answer (None: not found)."""
+        return first_hit_rank(list(self.ranking), self.question.answers)
+
+    @property
+    def exact_match(self) -> float:
+        return 0.0 if self.answer.abstained else exact_match(self.answer.text, self.question.answers)
+
+    @property
+    def f1(self) -> float:
+        return 0.0 if self.answer.abstained else token_f1(self.answer.text, self.question.answers)
 
     @property
     def retrieved_sources(self) -> list[str]:
@@ -54,6 +76,9 @@ class EvalResult:
             "question": self.question.question,
             "answerable": self.question.answerable,
             "correct": self.correct,
+            "exact_match": self.exact_match if self.question.answerable else None,
+            "f1": round(self.f1, 4) if self.question.answerable else None,
+            "hit_rank": self.hit_rank if self.question.answerable and self.ranking else None,
             "answer": self.answer.text,
             "abstained": self.answer.abstained,
             "reason": self.answer.reason,
@@ -128,6 +153,8 @@ def summarize(results: list[EvalResult], top_k: int) -> dict:
     unanswerable = [r for r in results if not r.question.answerable]
     cited = [ok for r in answerable for ok in r.cited_correctly()]
     latencies = [r.answer.seconds for r in results]
+    abstain_precision, abstain_recall = precision_recall(
+        [r.answer.abstained for r in results], [not r.question.answerable for r in results])
     return {
         "questions": len(results),
         "answerable": len(answerable),
@@ -140,11 +167,46 @@ def summarize(results: list[EvalResult], top_k: int) -> dict:
         "false_abstention_answerable": _ratio(sum(r.answer.abstained for r in answerable), len(answerable)),
         "latency_p50_s": round(percentile(latencies, 50), 3),
         "latency_p95_s": round(percentile(latencies, 95), 3),
+        **retrieval_summary([r.hit_rank for r in answerable if r.ranking]),
+        "exact_match": _ratio(sum(r.exact_match for r in answerable), len(answerable)),
+        "f1": _ratio(sum(r.f1 for r in answerable), len(answerable)),
+        "abstention_precision": None if abstain_precision is None else round(abstain_precision, 4),
+        "abstention_recall": None if abstain_recall is None else round(abstain_recall, 4),
+    }
+
+
+def retrieval_summary(ranks: list[int | None]) -> dict:
+    """recall@1/5/10 and MRR from each answerable question's first-hit rank (None: missed)."""
+    def measured(value: float) -> float | None:
+        return round(value, 4) if ranks else None
+
+    return {
+        "retrieval_recall_at_1": measured(recall_at(ranks, 1)),
+        "retrieval_recall_at_5": measured(recall_at(ranks, 5)),
+        "retrieval_recall_at_10": measured(recall_at(ranks, 10)),
+        "retrieval_mrr": measured(mean_reciprocal_rank(ranks)),
     }
 
 
 def _ratio(part: float, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+def format_summary(summary: dict) -> str:
+    """The summary as aligned `key  value` lines (ratios as percentages)."""
+    width = max(len(k) for k in summary)
+    rows = []
+    for key, value in summary.items():
+        if value is None:
+            shown = "n/a"
+        elif key == "retrieval_mrr":
+            shown = f"{value:.3f}"
+        elif isinstance(value, float) and not key.startswith("latency"):
+            shown = f"{value:.1%}"
+        else:
+            shown = value
+        rows.append(f"{key:{width}}  {shown}")
+    return "\n".join(rows)
 
 
 def format_table(results: list[EvalResult], summary: dict) -> str:
@@ -155,9 +217,4 @@ def format_table(results: list[EvalResult], summary: dict) -> str:
         rows.append(f"{r.question.id:8} {'yes' if r.correct else 'NO':3} "
                     f"{'yes' if r.answer.abstained else 'no':4} {r.answer.seconds:5.2f}  {text}  [{cited}]")
     rows.append("")
-    width = max(len(k) for k in summary)
-    for key, value in summary.items():
-        shown = "n/a" if value is None else (f"{value:.1%}" if isinstance(value, float)
-                                             and not key.startswith("latency") else value)
-        rows.append(f"{key:{width}}  {shown}")
-    return "\n".join(rows)
+    return "\n".join(rows) + "\n" + format_summary(summary)

@@ -196,18 +196,6 @@ class LlamaGenerator:
                     if piece:
                         yield piece
 
-    def warm_up(self) -> None:
-        """Run the model once, so the first question finds it loaded and, for base models,
-        the shared few-shot prefix of every reading prompt already in llama.cpp's cache
-        (consecutive completions on one context reuse their longest common prefix)."""
-        from .prompting import READING_EXAMPLES
-
-        with self._lock:
-            if self.uses_chat_template:
-                self._llm.create_chat_completion(messages=[{"role": "user", "content": "Hi"}], max_tokens=1)
-            else:
-                self._llm.create_completion(READING_EXAMPLES, max_tokens=1, temperature=0.0)
-
     def _bias(self, avoid: tuple[str, ...]) -> dict[int, float] | None:
         """Forbid the first token of each word in `avoid` (with and without a leading space)."""
         banned = set()

@@ -4,9 +4,10 @@ Layout of an index folder:
 
     manifest.json          format version, embedding model id and dimension, chunking
                            settings, each source file's sha256 and chunk ids, and the
-                           names (and sha256) of the two data files below
+                           names (and sha256) of the three data files below
     vectors-<gen>.faiss    FAISS IndexIDMap2 over IndexFlatIP (cosine on unit vectors)
     chunks-<gen>.json      the chunks: text, source, character and line spans
+    lexical-<gen>.npz      the BM25 terms of each chunk (see lexical.py)
 
 Saving writes a new generation of data files, then replaces manifest.json atomically
 (temporary file + fsync + rename), then deletes the older generation. A crash at any point
@@ -26,9 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from .errors import IndexCorruptError, IndexLockedError, IndexStoreError, IndexVersionError
+from .lexical import LexicalIndex
 from .types import Chunk, Hit
 
-FORMAT_VERSION = 1
+# 2: adds the lexical file. A format-1 index is still read: its lexical index is made from
+# the stored chunk texts (no re-embedding) and written with the next save.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -54,6 +58,8 @@ class Manifest:
     vectors_sha256: str = ""
     chunks_file: str = ""
     chunks_sha256: str = ""
+    lexical_file: str = ""
+    lexical_sha256: str = ""
     updated_at: str = ""
 
     def to_json(self) -> str:
@@ -89,15 +95,22 @@ class Manifest:
 
 
 class VectorStore:
-    """Chunks and their unit vectors, in memory; `save`/`load` move them to and from disk."""
+    """Chunks, their unit vectors and their BM25 terms, in memory; `save`/`load` move them
+    to and from disk."""
 
-    def __init__(self, manifest: Manifest, chunks: dict[int, Chunk] | None = None, index=None):
+    def __init__(self, manifest: Manifest, chunks: dict[int, Chunk] | None = None, index=None,
+                 lexical: LexicalIndex | None = None):
         import faiss  # heavy import kept late: `import rag` stays fast
 
         self.manifest = manifest
         self.chunks: dict[int, Chunk] = chunks or {}
         self._faiss = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(manifest.dimension))
         self._ann = None  # IVF copy for large indexes (ann.py), rebuilt after any change
+        if lexical is None:
+            lexical = LexicalIndex()
+            for chunk_id, chunk in self.chunks.items():
+                lexical.add(chunk_id, chunk.text)
+        self.lexical = lexical
 
     @classmethod
     def empty(cls, embedding_model: str, dimension: int, chunking: dict, docs_folder: str = "") -> "VectorStore":
@@ -122,6 +135,7 @@ class VectorStore:
         self.manifest.next_chunk_id = first + len(chunks)
         for chunk_id, chunk in zip(ids, chunks):
             self.chunks[chunk_id] = dataclasses.replace(chunk, id=chunk_id)
+            self.lexical.add(chunk_id, chunk.text)
         if ids:
             self._faiss.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
@@ -135,6 +149,7 @@ class VectorStore:
         self._ann = None
         for chunk_id in entry.chunk_ids:
             self.chunks.pop(chunk_id, None)
+        self.lexical.remove(entry.chunk_ids)
         if entry.chunk_ids:
             self._faiss.remove_ids(np.asarray(entry.chunk_ids, dtype=np.int64))
 
@@ -146,13 +161,13 @@ class VectorStore:
         return {self.chunks[i].text: self._faiss.reconstruct(int(i)) for i in entry.chunk_ids}
 
     def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The k chunks closest to a unit query vector, best first."""
+        """The k chunks closest to a unit query vector, best first (score: cosine)."""
         if not self.chunks:
             return []
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         scores, ids = self.search_index().search(query, min(k, len(self.chunks)))
         return [
-            Hit(self.chunks[int(i)], float(s))
+            Hit(self.chunks[int(i)], float(s), dense=float(s))
             for s, i in zip(scores[0], ids[0])
             if int(i) in self.chunks
         ]
@@ -168,6 +183,18 @@ class VectorStore:
             self._ann = build_ivf(*flat_contents(self._faiss))
         return self._ann
 
+    def search_lexical(self, query: str, k: int) -> list[Hit]:
+        """The k chunks with the best BM25 score for the query text, best first."""
+        return [Hit(self.chunks[i], s, lexical=s)
+                for i, s in self.lexical.search(query, k) if i in self.chunks]
+
+    def cosines(self, vector: np.ndarray, chunk_ids: list[int]) -> np.ndarray:
+        """Cosine of a unit query vector with each given chunk (found by any route)."""
+        if not chunk_ids:
+            return np.zeros(0, dtype=np.float32)
+        stored = np.stack([self._faiss.reconstruct(int(i)) for i in chunk_ids])
+        return stored @ np.asarray(vector, dtype=np.float32)
+
     # ---- disk ------------------------------------------------------------------------
 
     def save(self, folder: str | os.PathLike) -> None:
@@ -180,20 +207,25 @@ class VectorStore:
         # empty store) must not overwrite the files the current manifest names.
         gen = max([self.manifest.generation, *_generations_on_disk(folder)]) + 1
         vectors_file, chunks_file = f"vectors-{gen}.faiss", f"chunks-{gen}.json"
+        lexical_file = f"lexical-{gen}.npz"
 
         tmp = folder / (vectors_file + ".tmp")
         faiss.write_index(self._faiss, str(tmp))
         _fsync_and_rename(tmp, folder / vectors_file)
         chunk_rows = [dataclasses.asdict(c) for c in sorted(self.chunks.values(), key=lambda c: c.id)]
         _write_atomic(folder / chunks_file, json.dumps(chunk_rows, ensure_ascii=False).encode())
+        _write_atomic(folder / lexical_file, self.lexical.to_bytes())
 
         manifest = dataclasses.replace(
             self.manifest,
+            format_version=FORMAT_VERSION,
             generation=gen,
             vectors_file=vectors_file,
             vectors_sha256=_sha256_file(folder / vectors_file),
             chunks_file=chunks_file,
             chunks_sha256=_sha256_file(folder / chunks_file),
+            lexical_file=lexical_file,
+            lexical_sha256=_sha256_file(folder / lexical_file),
             updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
         _write_atomic(folder / MANIFEST, manifest.to_json().encode())
@@ -201,7 +233,7 @@ class VectorStore:
         # Only now that the manifest names the new files: remove older generations and
         # anything a crashed save left behind.
         for path in [*_generation_files(folder), *folder.glob("*.tmp")]:
-            if path.name not in (vectors_file, chunks_file):
+            if path.name not in (vectors_file, chunks_file, lexical_file):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
 
@@ -236,8 +268,11 @@ class VectorStore:
             raise
         except (OSError, ValueError, TypeError, AttributeError, IndexCorruptError) as exc:
             raise IndexCorruptError(f"{folder / MANIFEST} is unreadable ({exc}); {fix}") from exc
-        for name, digest in ((manifest.vectors_file, manifest.vectors_sha256),
-                             (manifest.chunks_file, manifest.chunks_sha256)):
+        data_files = [(manifest.vectors_file, manifest.vectors_sha256),
+                      (manifest.chunks_file, manifest.chunks_sha256)]
+        if manifest.format_version >= 2:  # format 1 had no lexical file; it is made below
+            data_files.append((manifest.lexical_file, manifest.lexical_sha256))
+        for name, digest in data_files:
             path = folder / name
             if not name or not path.is_file():
                 raise IndexCorruptError(f"index file {path} is missing; {fix}")
@@ -247,15 +282,18 @@ class VectorStore:
             index = faiss.read_index(str(folder / manifest.vectors_file))
             rows = json.loads((folder / manifest.chunks_file).read_text(encoding="utf-8"))
             chunks = {row["id"]: Chunk(**row) for row in rows}
+            lexical = (LexicalIndex.from_bytes((folder / manifest.lexical_file).read_bytes())
+                       if manifest.format_version >= 2 else None)
         except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
             raise IndexCorruptError(f"index in {folder} is unreadable ({exc}); {fix}") from exc
         listed = {i for entry in manifest.files.values() for i in entry.chunk_ids}
-        if index.ntotal != len(chunks) or listed != set(chunks) or index.d != manifest.dimension:
+        if (index.ntotal != len(chunks) or listed != set(chunks) or index.d != manifest.dimension
+                or (lexical is not None and len(lexical) != len(chunks))):
             raise IndexCorruptError(
                 f"index in {folder} is inconsistent ({index.ntotal} vectors, {len(chunks)} chunks, "
                 f"{len(listed)} listed in the manifest); {fix}"
             )
-        return cls(manifest, chunks, index)
+        return cls(manifest, chunks, index, lexical)
 
 
 def recorded_docs_folder(folder: str | os.PathLike) -> str | None:
@@ -268,7 +306,7 @@ def recorded_docs_folder(folder: str | os.PathLike) -> str | None:
 
 
 def _generation_files(folder: Path) -> list[Path]:
-    return [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json")]
+    return [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json"), *folder.glob("lexical-*.npz")]
 
 
 def _not_a_folder(folder: Path) -> str:

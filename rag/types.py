@@ -39,10 +39,22 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved chunk and its cosine similarity to the question (-1..1, higher is closer)."""
+    """A retrieved chunk and how well it matches the question, higher is closer.
+
+    `score` ranks the hits of one search: the cosine similarity (-1..1) in dense mode, the
+    BM25 score in lexical mode, the reciprocal-rank-fusion score in hybrid mode. `dense`
+    and `lexical` keep the two underlying scores where known (None where not computed).
+    """
 
     chunk: Chunk
     score: float
+    dense: float | None = None  # cosine similarity to the question
+    lexical: float | None = None  # BM25 score (0: no query term in the chunk)
+
+    @property
+    def similarity(self) -> float:
+        """The cosine similarity where known, else the ranking score: what people are shown."""
+        return self.dense if self.dense is not None else self.score
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,7 @@ class Citation:
     start_line: int
     end_line: int
     quote: str
-    score: float  # retrieval score of the chunk the quote comes from
+    score: float  # cosine similarity of the question and the chunk the quote comes from
     start_char: int = 0
     end_char: int = 0
 
@@ -103,7 +115,7 @@ class Answer:
                     "start_line": h.chunk.start_line,
                     "end_line": h.chunk.end_line,
                     "text": h.chunk.text,
-                    "score": round(h.score, 4),
+                    "score": round(h.similarity, 4),
                 }
                 for h in self.hits
             ]

@@ -1,8 +1,12 @@
-"""The Gradio chat in a real headless Chromium, with the real models.
+"""The Gradio chat in a real headless Chromium, with the real models, as a person uses it.
 
-Starts `app_gradio.py` on a free local port over a copy of seeds/, asks questions through
-the page as a person would, and checks what the page shows, and that the page asked
-nothing of any host but this one.
+Starts `app_gradio.py` on a free local port over a copy of seeds/ (and a private index),
+then, through the page: asks a seeds question and watches the draft stream in before the
+verified answer and its source; follows up; asks something the documents don't hold;
+uploads a document (with two files that can't be indexed) and asks about it; removes it
+and asks again; asks from two tabs at once. Screenshots of each state go to
+tests/screenshots/ (at laptop size, 1366x768). The tests run in file order and share one
+page, like one person's session.
 """
 import os
 import shutil
@@ -17,7 +21,15 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LAPTOP = {"width": 1366, "height": 768}
+MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
+NEW_DOC_Q = "Who is the chief engineer of the Aral Sea restoration project?"
+# The uploaded document also tries to make the page fetch images from elsewhere.
+NEW_DOC = ("date 2024-05-10\nThe Aral Sea restoration summit took place in Nukus.\n\n"
+           "The chief engineer of the restoration project is Dilnoza Karimova. Her notes mention "
+           '<img src="http://203.0.113.9/x.png"> and ![logo](http://203.0.113.9/y.png) in passing.\n')
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,9 +45,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def work(tmp_path_factory):
     work = tmp_path_factory.mktemp("app")
     shutil.copytree(ROOT / "seeds", work / "docs")
+    return work
+
+
+@pytest.fixture(scope="module")
+def app_url(work):
     port = _free_port()
     log = open(work / "app.log", "w")
     proc = subprocess.Popen(
@@ -64,63 +81,180 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser(app_url):
     from playwright.sync_api import sync_playwright
 
+    SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )
-        page = browser.new_page()
-        page.foreign_requests = []
-
-        def note_foreign(request):
-            if request.url.startswith("http") and urlparse(request.url).hostname not in ("127.0.0.1", "localhost"):
-                page.foreign_requests.append(request.url)
-
-        page.on("request", note_foreign)
-        page.goto(app_url, wait_until="networkidle")
-        yield page
+        browser.foreign_requests = []
+        yield browser
         browser.close()
 
 
-def _ask(page, question: str) -> str:
-    bubbles = page.locator("#chat .message")
-    before = bubbles.count()
+def _open(browser, url):
+    page = browser.new_page(viewport=LAPTOP)
+
+    def note_foreign(request):
+        if request.url.startswith("http") and urlparse(request.url).hostname not in ("127.0.0.1", "localhost"):
+            browser.foreign_requests.append(request.url)
+
+    page.on("request", note_foreign)
+    # not "networkidle": the page keeps a heartbeat connection to the server open
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#status")
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    return _open(browser, app_url)
+
+
+def _send(page, question: str) -> int:
+    before = page.locator("#chat .message").count()
     page.locator("#question textarea").fill(question)
     page.locator("#ask").click()
-    # wait for the final answer: the user's bubble and a reply that is no longer a draft
+    return before
+
+
+def _reply(page, before: int) -> str:
+    """Wait for the final answer: the user's bubble and a reply that is no longer a draft."""
     page.wait_for_function(
         """([before]) => {
             const msgs = document.querySelectorAll('#chat .message');
             if (msgs.length < before + 2) return false;
-            const last = msgs[msgs.length - 1].innerText;
-            return !last.includes('Reading the passages');
+            return !msgs[msgs.length - 1].innerText.includes('Reading the passages');
         }""", arg=[before], timeout=120_000)
-    return bubbles.nth(bubbles.count() - 1).inner_text()
+    return page.locator("#chat .message").last.inner_text()
+
+
+def _ask(page, question: str) -> str:
+    return _reply(page, _send(page, question))
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
 
 
 def test_page_shows_the_index_status(page):
     status = page.locator("#status").inner_text()
-    assert "2 files" in status and "gemma-3-270m" in status
+    assert "Ready" in status and "2 files" in status and "gemma-3-270m" in status
+    page.screenshot(path=str(SHOTS / "0-ready.png"))
 
 
-def test_question_gets_an_answer_with_its_source_and_quote(page):
-    reply = _ask(page, "Who is the Minister of Foreign Affairs of Turkmenistan?")
-    assert "Rashid Meredov" in reply
+def test_answer_streams_then_shows_its_cited_source_with_the_quote(page):
+    # Remember whether an unverified draft was ever on screen while the answer streamed.
+    page.evaluate("""() => {
+        window.sawDraft = false;
+        new MutationObserver(() => { if (document.querySelector('#chat .draft')) window.sawDraft = true; })
+            .observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
+    reply = _ask(page, MINISTER_Q)
+    assert page.evaluate("window.sawDraft"), "the draft was never shown while streaming"
+    assert "Rashid Meredov" in reply and "[1]" in reply
     assert "003_064eea4f1c13281f.txt" in reply and "line 7" in reply
-    assert "negotiations between the Minister of Foreign Affairs of Turkmenistan" in reply
-    page.screenshot(path=str(ROOT / "tests" / "last_browser_answer.png"))
+    source = page.locator("#src-1-1")
+    head = source.locator(".source-head").inner_text()
+    assert "003_064eea4f1c13281f.txt" in head and "dated 2024-04-02" in head and "line 7" in head
+    assert "negotiations between the Minister of Foreign Affairs of Turkmenistan Rashid Meredov" in \
+        source.locator("mark").inner_text()
+    # [1] jumps to its source in the panel, on this page
+    url = page.url
+    page.locator('#chat a[href="#src-1-1"]').click()
+    page.wait_for_function("document.querySelector('#src-1-1').classList.contains('flash')")
+    assert page.url == url and len(page.context.pages) == 1
+    page.screenshot(path=str(SHOTS / "1-answer-with-source.png"))
+
+
+def test_follow_up_is_rewritten_and_answered_from_the_meeting_passage(page):
+    reply = _ask(page, "and who did he meet?")
+    assert "Searched for: Who did Rashid Meredov" in reply
+    assert "Sub-Regional coordinator" in reply or "Hajiyev" in reply
+    assert "Not found" not in reply
+    page.screenshot(path=str(SHOTS / "2-follow-up.png"))
 
 
 def test_unanswerable_question_abstains_and_shows_closest_passages(page):
     reply = _ask(page, "What is the capital of Kazakhstan?")
-    assert "could not find the answer in the documents" in reply
-    assert "Astana" not in reply
+    assert "Not found in your documents" in reply
+    assert "Astana" not in reply.split("Why:")[0]
     assert "Closest passages" in reply
+    assert "Not found in your documents" in page.locator("#sources .turn").first.inner_text()
+    page.screenshot(path=str(SHOTS / "3-not-found.png"))
 
 
-def test_the_page_reaches_no_other_host(page):
-    assert page.foreign_requests == []
+def test_upload_indexes_the_new_document_and_explains_the_refused_ones(page, work):
+    uploads = work / "uploads"
+    uploads.mkdir()
+    (uploads / "aral sea?.txt").write_text(NEW_DOC, encoding="utf-8")
+    (uploads / "scan.pdf").write_bytes(b"%PDF-1.4\x00\x01binary")
+    (uploads / "broken.txt").write_bytes(b"abc\x00\x00def")
+    _tab(page, "Documents")
+    page.locator("#upload input[type=file]").set_input_files(
+        [str(uploads / "aral sea?.txt"), str(uploads / "scan.pdf"), str(uploads / "broken.txt")])
+    page.wait_for_function("(document.querySelector('#upload-status') || {}).innerText?.includes('Index updated')",
+                           timeout=60_000)
+    status = page.locator("#upload-status").inner_text()
+    assert "aral sea.txt: added as aral sea.txt" in status  # Gradio already drops the "?"
+    assert "scan.pdf: not added: only .txt or .md files" in status
+    assert "broken.txt: not added: binary file" in status
+    table = page.locator("#documents").inner_text()
+    assert "aral sea.txt" in table and "2024-05-10" in table
+    assert (work / "docs" / "aral sea.txt").read_text(encoding="utf-8") == NEW_DOC
+    assert not (work / "docs" / "scan.pdf").exists() and not (work / "docs" / "broken.txt").exists()
+    page.screenshot(path=str(SHOTS / "4-documents-after-upload.png"))
+
+    _tab(page, "Chat")
+    reply = _ask(page, NEW_DOC_Q)
+    assert "Dilnoza Karimova" in reply and "aral sea.txt" in reply
+    # the document's markup is shown as text, never as an image the browser would fetch
+    assert page.locator("#sources img, #chat img").count() == 0
+    assert '<img src="http://203.0.113.9/x.png">' in page.locator("#sources").inner_text() or \
+        "Dilnoza Karimova" in page.locator("#sources mark").first.inner_text()
+    page.screenshot(path=str(SHOTS / "5-answer-from-upload.png"))
+
+
+def test_removed_document_leaves_the_index_and_its_answers_go(page, work):
+    _tab(page, "Documents")
+    page.locator("#remove-choice input").click()
+    page.get_by_role("option", name="aral sea.txt").click()
+    page.locator("#remove").click()
+    page.wait_for_function("(document.querySelector('#docs-status') || {}).innerText?.includes('Removed')",
+                           timeout=60_000)
+    assert "aral sea.txt" not in page.locator("#documents").inner_text()
+    assert not (work / "docs" / "aral sea.txt").exists()
+    assert (work / "docs" / ".removed" / "aral sea.txt").is_file(), "moved aside, not deleted"
+    page.screenshot(path=str(SHOTS / "6-documents-after-remove.png"))
+
+    _tab(page, "Chat")
+    page.get_by_role("button", name="Clear conversation").click()
+    page.wait_for_function("document.querySelectorAll('#chat .message').length === 0")
+    reply = _ask(page, NEW_DOC_Q)
+    assert "Not found in your documents" in reply and "Karimova" not in reply
+    page.screenshot(path=str(SHOTS / "7-after-remove.png"))
+
+
+def test_two_tabs_asking_at_once_each_get_their_own_answer(browser, app_url, page):
+    other = _open(browser, app_url)
+    questions = {page: MINISTER_Q,
+                 other: "Where did the meeting between Madrakhimov and the IOM coordinator take place?"}
+    befores = {tab: _send(tab, question) for tab, question in questions.items()}
+    # both questions are in flight now; Playwright's sync API drives one tab at a time,
+    # so collect the replies in turn
+    replies = {tab: _reply(tab, before) for tab, before in befores.items()}
+    assert "Rashid Meredov" in replies[page] and "Tashkent" not in replies[page]
+    assert "Tashkent" in replies[other] and "Meredov" not in replies[other]
+    asked = other.locator('#chat [data-testid="user"]').all_inner_texts()
+    assert asked == [questions[other]], "the other tab's chat holds only its own question"
+    other.screenshot(path=str(SHOTS / "8-second-tab.png"))
+    other.close()
+
+
+def test_the_page_reaches_no_other_host(browser):
+    assert browser.foreign_requests == []
+

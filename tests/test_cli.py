@@ -72,6 +72,30 @@ def test_eval_reports_every_metric(seeds_copy, tmp_path, capsys):
                 "latency_p50_s", "latency_p95_s"):
         assert key in out
     assert re.search(r"answer_accuracy\s+100\.0%", out) and re.search(r"abstention_unanswerable\s+100\.0%", out)
+    for key in ("retrieval_recall_at_1", "retrieval_recall_at_5", "retrieval_recall_at_10", "retrieval_mrr",
+                "exact_match", "f1", "abstention_precision", "abstention_recall"):
+        assert re.search(rf"^{key}\s+\S", out, re.M), key
+    assert re.search(r"exact_match\s+0\.0%", out) and re.search(r"abstention_precision\s+100\.0%", out)
+    # "Rashid Meredov" vs the expected "Meredov": contained, not exact; F1 = 2/3
+    assert re.search(r"^f1\s+66\.7%", out, re.M)
+    assert main(["eval", str(qa), "--docs", str(seeds_copy), "--index", str(tmp_path / "i"),
+                 "--retrieval-only", "--json", "--mode", "lexical"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["mode"] == "lexical" and summary["answerable"] == 1
+    assert summary["retrieval_recall_at_1"] == 1.0 and summary["retrieval_mrr"] == 1.0
+
+
+def test_search_modes_rank_differently_and_report_both_scores(seeds_copy, tmp_path, capsys):
+    base = ["--docs", str(seeds_copy), "--index", str(tmp_path / "i"), "--json", "--top-k", "3"]
+    results = {}
+    for mode in ("dense", "lexical", "hybrid"):
+        assert main(["search", "Hajiyev Tashkent meeting", *base, "--mode", mode]) == 0
+        results[mode] = json.loads(capsys.readouterr().out)["hits"]
+        assert all(h["dense"] is not None for h in results[mode])
+    assert all(h["lexical"] > 0 for h in results["lexical"])
+    assert [h["score"] for h in results["dense"]] == [h["dense"] for h in results["dense"]]
+    with pytest.raises(SystemExit):
+        main(["search", "x", "--mode", "fuzzy"])
 
 
 @pytest.mark.parametrize("argv,message", [

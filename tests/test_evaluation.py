@@ -57,3 +57,26 @@ def test_the_seed_question_file_loads():
 
     questions = load_questions(Path(__file__).parent / "data" / "seeds_qa.jsonl")
     assert len(questions) == 9 and sum(not q.answerable for q in questions) == 2
+
+
+def test_ranking_exact_match_f1_and_abstention_precision():
+    results = [
+        EvalResult(Q_OK, _answer("Meredov"), ranking=("nothing", "Rashid Meredov is minister")),
+        EvalResult(Q_OK, _answer("the minister Meredov"), ranking=("no",) * 10),
+        EvalResult(Q_OK, _answer("I could not find it.", abstained=True), ranking=("Meredov",)),
+        EvalResult(Q_NO, _answer("I could not find it.", abstained=True)),
+        EvalResult(Q_NO, _answer("Astana")),
+    ]
+    s = summarize(results, top_k=4)
+    assert [r.hit_rank for r in results[:3]] == [2, None, 1]
+    assert s["retrieval_recall_at_1"] == pytest.approx(1 / 3, abs=1e-4)
+    assert s["retrieval_recall_at_5"] == pytest.approx(2 / 3, abs=1e-4)
+    assert s["retrieval_mrr"] == pytest.approx((1 / 2 + 1) / 3, abs=1e-4)
+    assert s["exact_match"] == pytest.approx(1 / 3, abs=1e-4)  # an abstention scores 0
+    assert s["f1"] == pytest.approx((1 + 2 / 3) / 3, abs=1e-4)  # "minister meredov" vs "meredov": P 1/2, R 1
+    assert s["abstention_precision"] == 0.5 and s["abstention_recall"] == 0.5
+
+
+def test_without_rankings_retrieval_metrics_are_not_made_up():
+    s = summarize([EvalResult(Q_OK, _answer("Meredov"))], top_k=4)
+    assert s["retrieval_recall_at_5"] is None and s["retrieval_mrr"] is None

@@ -31,7 +31,7 @@ def test_ask_returns_a_grounded_answer_with_verified_citations(assistant, seeds_
         file_text = (seeds_copy / c.source).read_text(encoding="utf-8")
         assert quote_in_file(c, file_text)
         assert c.quote in "\n".join(file_text.splitlines()[c.start_line - 1:c.end_line])
-        assert c.score in [h.score for h in answer.hits if h.chunk.source == c.source]
+        assert c.score in [h.dense for h in answer.hits if h.chunk.source == c.source]
 
 
 def test_base_model_reads_sentence_windows_one_prompt_each(assistant):
@@ -143,24 +143,25 @@ def test_docs_default_to_the_indexed_folder_and_a_moved_folder_is_an_error(assis
     assert "Meredov" in moved.ask(MINISTER_Q).text, "quotes are checked in the folder given"
 
 
-class _WarmableGenerator(ScriptedGenerator):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.warmed = 0
+def test_no_sentence_near_the_question_means_abstaining_without_the_model(seeds_copy, tmp_path, embedder):
+    from dataclasses import replace
 
-    def warm_up(self):
-        self.warmed += 1
-
-
-def test_warm_up_runs_both_models_once_before_any_question(seeds_copy, tmp_path, embedder):
-    generator = _WarmableGenerator({"Minister of Foreign Affairs": "Rashid Meredov"})
+    generator = ScriptedGenerator({"Minister of Foreign Affairs": "Rashid Meredov"})
     assistant = Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator)
-    embedder.calls.clear()
-    assistant.warm_up()
-    assert generator.warmed == 1 and len(embedder.calls) == 1
-    assert "Meredov" in assistant.ask(MINISTER_Q).text  # answers as before
+    score = assistant.answerability(MINISTER_Q)
+    assert 0 < score <= 1
+    strict = Settings(grounding=replace(Settings().grounding, min_answerability=score + 0.01))
+    answer = assistant.ask(MINISTER_Q, settings=strict)
+    assert answer.abstained and "best similarity" in answer.reason and generator.prompts == []
+    assert answer.hits, "the closest passages are still shown"
+    lenient = Settings(grounding=replace(Settings().grounding, min_answerability=score - 0.01))
+    assert not assistant.ask(MINISTER_Q, settings=lenient).abstained and generator.prompts
 
 
-def test_warm_up_accepts_a_generator_without_one(assistant):
-    assistant.warm_up()  # ScriptedGenerator has no warm_up: only the embedder runs
-    assert not assistant.ask(MINISTER_Q).abstained
+def test_sentences_met_again_are_not_embedded_again(assistant):
+    assistant.ask(MINISTER_Q)
+    before = len(assistant.embedder.embedded_texts)
+    score = assistant.answerability(MINISTER_Q)
+    again = assistant.embedder.embedded_texts[before:]
+    assert again == [MINISTER_Q, MINISTER_Q], "only the question (search, then sentences), no sentence"
+    assert score == pytest.approx(assistant.answerability(MINISTER_Q))

@@ -90,7 +90,7 @@ def test_old_generation_and_crash_leftovers_are_removed_after_save(tmp_path):
     (tmp_path / "chunks-5.json").write_text("[]")
     store.save(tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
-    assert names == ["chunks-6.json", "manifest.json", "vectors-6.faiss"]
+    assert names == ["chunks-6.json", "lexical-6.npz", "manifest.json", "vectors-6.faiss"]
     assert VectorStore.load(tmp_path).sources == ["a.txt"]
 
 
@@ -162,7 +162,7 @@ def test_crash_during_a_rebuild_leaves_the_previous_index_loadable(tmp_path, mon
     assert rebuilt.manifest.chunking == {"max_words": 40, "overlap_words": 5}
     names = sorted(p.name for p in idx.iterdir() if not p.name.startswith("."))
     gen = rebuilt.manifest.generation
-    assert names == [f"chunks-{gen}.json", "manifest.json", f"vectors-{gen}.faiss"], names
+    assert names == [f"chunks-{gen}.json", f"lexical-{gen}.npz", "manifest.json", f"vectors-{gen}.faiss"], names
 
 
 @pytest.mark.parametrize("content", [b"[]", b"\xff\xfe\x00garbage", b'{"format_version": 1, "files": 3}'])
@@ -205,4 +205,36 @@ def test_damage_without_a_writer_is_still_reported(tmp_path):
     _store_with({"a.txt": ["one"]}).save(tmp_path)
     next(tmp_path.glob("chunks-*.json")).write_text("[]")
     with pytest.raises(IndexCorruptError):
+        VectorStore.load(tmp_path)
+
+
+def test_lexical_index_is_saved_with_the_vectors_and_follows_file_changes(tmp_path):
+    store = _store_with({"a.txt": ["pyramids of Giza"], "b.txt": ["the Nile delta"]})
+    store.save(tmp_path)
+    loaded = VectorStore.load(tmp_path)
+    assert [h.chunk.source for h in loaded.search_lexical("Giza pyramids", 3)] == ["a.txt"]
+    loaded.remove_file("a.txt")
+    loaded.save(tmp_path)
+    again = VectorStore.load(tmp_path)
+    assert again.search_lexical("Giza", 3) == []
+    assert [h.chunk.source for h in again.search_lexical("Nile", 3)] == ["b.txt"]
+
+
+def test_a_format_1_index_without_lexical_file_still_loads_and_gains_one(tmp_path):
+    _store_with({"a.txt": ["pyramids of Giza"]}).save(tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    (tmp_path / manifest["lexical_file"]).unlink()
+    manifest.update(format_version=1, lexical_file="", lexical_sha256="")
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    loaded = VectorStore.load(tmp_path)
+    assert [h.chunk.source for h in loaded.search_lexical("Giza", 3)] == ["a.txt"]
+    loaded.save(tmp_path)
+    assert VectorStore.load(tmp_path).manifest.format_version == FORMAT_VERSION
+
+
+def test_damaged_lexical_file_is_reported_as_corrupt(tmp_path):
+    _store_with({"a.txt": ["one"]}).save(tmp_path)
+    lexical = next(tmp_path.glob("lexical-*.npz"))
+    lexical.write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="checksum.*--rebuild"):
         VectorStore.load(tmp_path)

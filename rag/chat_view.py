@@ -1,0 +1,198 @@
+"""Pure: answers and their sources -> the markdown and HTML the chat page shows.
+
+Every piece of text that comes from a document or from the model goes through `literal`
+(markdown) or `html.escape` (HTML) here, so a document can't add links, images or markup
+to the page; the only markup is ours. Citation markers link to anchors in the sources
+panel of the same page (`#src-<turn>-<n>`), never to another page. No Gradio here.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+from .loading import parse_date_header
+from .types import Answer, Citation
+
+NOT_FOUND_HEADLINE = "Not found in your documents."
+DRAFT_LABEL = "Reading the passages"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_CONTEXT_CHARS = 280  # surrounding text shown on each side of a quote
+
+
+def literal(text: str) -> str:
+    r"""File or model text shown literally in markdown: white space folded, HTML escaped,
+    and markdown syntax escaped, so a document can't add links or images (which the
+    browser would fetch) or change what the quote looks like.
+
+    >>> print(literal("![x](http://h/a.png)  *b* <i>"))
+    \!\[x\]\(http://h/a\.png\) \*b\* &lt;i&gt;
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
+
+
+def line_span(start: int, end: int) -> str:
+    """
+    >>> line_span(7, 7), line_span(3, 5)
+    ('line 7', 'lines 3-5')
+    """
+    return f"line {start}" if start == end else f"lines {start}-{end}"
+
+
+def anchor(turn: int, number: int) -> str:
+    return f"src-{turn}-{number}"
+
+
+def draft_message(draft: str, searched_for: str | None = None) -> str:
+    """The reply while the model writes: its draft lines, marked as unverified.
+
+    >>> draft_message("Rashid Meredov\\nAstana\\n")
+    '_Reading the passages... unverified drafts:_ <span class="draft">Rashid Meredov / Astana</span>'
+    """
+    shown = " / ".join(line.strip() for line in draft.splitlines() if line.strip())
+    text = f"_{DRAFT_LABEL}..._"
+    if shown:
+        text = f'_{DRAFT_LABEL}... unverified drafts:_ <span class="draft">{literal(shown)}</span>'
+    return text + _searched_for(searched_for)
+
+
+def answer_message(answer: Answer, turn: int, asked: str | None = None) -> str:
+    """The final reply: the verified answer with [n] links to the sources panel, or a
+    plain "not found" with the closest passages underneath.
+
+    >>> from rag.types import Citation
+    >>> a = Answer("Who?", "Ana *Torres*", False, (Citation("a.txt", 2, 2, "Ana Torres led.", 0.61),))
+    >>> print(answer_message(a, 3))
+    Ana \\*Torres\\* <a class="cite" href="#src-3-1">[1]</a>
+    <BLANKLINE>
+    <small>[1] a.txt, line 2</small>
+    """
+    searched = _searched_for(answer.question if asked and answer.question != asked else None)
+    if answer.abstained:
+        lines = [f"**{NOT_FOUND_HEADLINE}**" + searched]
+        if answer.reason:
+            lines.append(f"<small>Why: {literal(answer.reason)}</small>")
+        if answer.hits:
+            lines += ["", "Closest passages (they don't answer the question):"]
+            for hit in answer.hits[:3]:
+                c = hit.chunk
+                lines.append(f"- `{c.source}`, {line_span(c.start_line, c.end_line)}: {literal(_clip(c.text, 120))}")
+        return "\n".join(lines)
+    marks = " ".join(f'<a class="cite" href="#{anchor(turn, n)}">[{n}]</a>'
+                     for n in range(1, len(answer.citations) + 1))
+    where = "<br>".join(f"[{n}] {html.escape(c.source)}, {line_span(c.start_line, c.end_line)}"
+                        for n, c in enumerate(answer.citations, 1))
+    return f"{literal(answer.text)} {marks}{searched}\n\n<small>{where}</small>"
+
+
+def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> str:
+    """The sources panel's part for one answer: each cited file with its date, lines,
+    and the quote highlighted in its surrounding text (or the closest passages)."""
+    dates = {h.chunk.source: h.chunk.date for h in answer.hits}
+    parts = [f'<section class="turn" id="turn-{turn}"><h4>Q{turn}: {html.escape(answer.question)}</h4>']
+    if answer.abstained:
+        parts.append(f'<p class="abstained">{NOT_FOUND_HEADLINE} Closest passages:</p>')
+        for number, hit in enumerate(answer.hits[:3], 1):
+            parts.append(_source_card(turn, number, hit.chunk.source, dates.get(hit.chunk.source),
+                                      line_span(hit.chunk.start_line, hit.chunk.end_line), hit.similarity,
+                                      html.escape(_clip(hit.chunk.text, _CONTEXT_CHARS + 120))))
+    for number, c in enumerate(answer.citations, 1):
+        parts.append(_source_card(turn, number, c.source, dates.get(c.source),
+                                  line_span(c.start_line, c.end_line), c.score,
+                                  quote_in_context(c, file_texts.get(c.source))))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def quote_in_context(citation: Citation, file_text: str | None, chars: int = _CONTEXT_CHARS) -> str:
+    """HTML: the quote in <mark>, with the text around it (the line it is on and up to a
+    non-blank line either side, at most `chars` characters each way). Only the quote when the file
+    changed since the answer was checked, so the highlight never lands on other words.
+
+    >>> text = "date 2024-01-02\\nFirst line.\\n\\nAna <b>met</b> Bo. Then rain.\\nLast line.\\nMore."
+    >>> start = text.index("Ana"); end = text.index(" Then")
+    >>> c = Citation("a.txt", 3, 3, text[start:end], 0.5, start, end)
+    >>> print(quote_in_context(c, text))
+    First line.
+    <BLANKLINE>
+    <mark>Ana &lt;b&gt;met&lt;/b&gt; Bo.</mark> Then rain.
+    Last line.
+    """
+    quote = html.escape(citation.quote)
+    if file_text is None or file_text[citation.start_char:citation.end_char] != citation.quote:
+        return f"<mark>{quote}</mark>"
+    _date, body_start = parse_date_header(file_text)
+    start = max(_previous_line_start(file_text, citation.start_char), body_start, citation.start_char - chars)
+    end = min(_next_line_end(file_text, citation.end_char), citation.end_char + chars)
+    before = file_text[start:citation.start_char]
+    after = file_text[citation.end_char:end]
+    before = ("…" + before.split(" ", 1)[-1]) if start == citation.start_char - chars else before
+    after = (after.rsplit(" ", 1)[0] + "…") if end == citation.end_char + chars else after
+    return f"{html.escape(before.lstrip())}<mark>{quote}</mark>{html.escape(after.rstrip())}"
+
+
+def human_size(size: int) -> str:
+    """
+    >>> human_size(512), human_size(2596), human_size(3_400_000)
+    ('512 B', '2.5 KB', '3.2 MB')
+    """
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _source_card(turn: int, number: int, source: str, date: str | None, span: str, score: float,
+                 body: str) -> str:
+    dated = f" · dated {html.escape(date)}" if date else ""
+    return (f'<div class="source" id="{anchor(turn, number)}">'
+            f'<div class="source-head"><b>[{number}] {html.escape(source)}</b>{dated} · {span}'
+            f' · score {score:.2f}</div><div class="context">{body}</div></div>')
+
+
+def _searched_for(question: str | None) -> str:
+    return f'\n\n<small class="rewritten">Searched for: {literal(question)}</small>' if question else ""
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _previous_line_start(text: str, pos: int) -> int:
+    """Start of the last non-blank line before the line holding `pos` (or of that line)."""
+    own = text.rfind("\n", 0, pos) + 1
+    before = text[:own].rstrip()
+    return before.rfind("\n") + 1 if before else own
+
+
+def _next_line_end(text: str, pos: int) -> int:
+    """End of the first non-blank line after the line holding `pos` (or of that line)."""
+    own = text.find("\n", pos)
+    if own < 0:
+        return len(text)
+    after = len(text) - len(text[own:].lstrip())
+    end = text.find("\n", after)
+    return len(text) if end < 0 else end
+
+
+
+def upload_message(added: list, report) -> str:
+    """Markdown: what became of each uploaded file, then what indexing did.
+
+    >>> from rag.documents import AddedFile
+    >>> print(upload_message([AddedFile("a.txt", "a.txt", "added as a.txt"),
+    ...                       AddedFile("b.pdf", None, "not added: only .txt files")], None))
+    - **a\\.txt**: added as a\\.txt
+    - **b\\.pdf**: not added: only \\.txt files
+    """
+    lines = [f"- **{literal(a.name)}**: {literal(a.message)}" for a in added]
+    if report is not None:
+        lines.append(f"\n{index_summary(report)}")
+    return "\n".join(lines)
+
+
+def index_summary(report) -> str:
+    """One line on what an index update did (the counts line of IndexReport.lines())."""
+    skipped = "".join(f"\n- skipped {literal(s.source)}: {literal(s.reason)}" for s in report.skipped)
+    return f"Index updated: {literal(report.lines()[-2])}{skipped}"

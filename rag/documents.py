@@ -1,0 +1,174 @@
+"""The documents folder as a user manages it: list, add uploaded files, remove one.
+
+Adding copies files in under safe names (no paths, no hidden or odd characters, never
+overwriting a different file: a suffix is added instead) after checking each one the way
+indexing will read it, so a file that can't be indexed gets its reason and the others go
+on. Removing moves the file into the folder's hidden `.removed/` folder (indexing skips
+hidden folders), so nothing a user owns is deleted. This module changes files only; the
+Assistant re-indexes afterwards (see pipeline.py).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import LoadingSettings
+from .errors import DocumentsError
+from .loading import FoundFile, SkippedFile, read_document
+from .store import Manifest
+
+REMOVED_FOLDER = ".removed"
+_MAX_NAME_CHARS = 120
+_UNSAFE = re.compile(r"[^\w.\- ()]+")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed file, as the documents list shows it."""
+
+    source: str
+    date: str | None
+    chunks: int
+    size: int | None  # bytes on disk now; None: the file is gone since it was indexed
+
+
+@dataclass(frozen=True)
+class AddedFile:
+    """What happened to one uploaded file: `saved_as` is None when it was refused."""
+
+    name: str  # the name it was uploaded with
+    saved_as: str | None
+    message: str
+
+
+def list_documents(manifest: Manifest, docs: str | Path) -> list[DocumentInfo]:
+    """The files of an index, sorted by name, with their size in the folder now."""
+    return [DocumentInfo(source, entry.date, len(entry.chunk_ids), _size(Path(docs) / source))
+            for source, entry in sorted(manifest.files.items())]
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def safe_file_name(name: str) -> str:
+    """A file name that is safe to create in the documents folder.
+
+    Folders are dropped, odd characters become "_", a leading dot (a hidden file, which
+    indexing would skip) is removed, and the length is capped with the extension kept.
+
+    >>> safe_file_name("../../etc/passwd.txt")
+    'passwd.txt'
+    >>> safe_file_name("C:\\\\Users\\\\me\\\\Notes <draft>.MD")
+    'Notes _draft.md'
+    >>> safe_file_name(".bashrc.txt")
+    'bashrc.txt'
+    >>> safe_file_name("...")
+    'document'
+    """
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = _UNSAFE.sub("_", stem).strip(" ._-")
+    ext = _UNSAFE.sub("", ext).lower()
+    stem = (stem or "document")[: _MAX_NAME_CHARS - len(ext) - 1]
+    return f"{stem}.{ext}" if ext else stem
+
+
+def free_name(folder: Path, name: str, data: bytes | None) -> tuple[str, bool]:
+    """(name to save under, whether that file already holds exactly `data`).
+
+    A different file with the same name is never overwritten: "a.txt" becomes "a-2.txt".
+    """
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    candidate, n = name, 1
+    while (folder / candidate).exists():
+        if data is not None and (folder / candidate).is_file() and (folder / candidate).read_bytes() == data:
+            return candidate, True
+        n += 1
+        candidate = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
+    return candidate, False
+
+
+def add_files(paths: list[str | Path], docs: str | Path, settings: LoadingSettings) -> list[AddedFile]:
+    """Copy each file into `docs` under a safe name if indexing can read it."""
+    folder = Path(docs)
+    results = []
+    for path in paths:
+        path = Path(path)
+        shown = path.name
+        name = safe_file_name(shown)
+        if not name.lower().endswith(settings.extensions):
+            kinds = " or ".join(settings.extensions)
+            results.append(AddedFile(shown, None, f"not added: only {kinds} files can be indexed; "
+                                                  f"save it as plain text first"))
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            results.append(AddedFile(shown, None, f"not added: unreadable ({exc.strerror or exc})"))
+            continue
+        checked = read_document(FoundFile(name, path, size), settings)
+        if isinstance(checked, SkippedFile):
+            results.append(AddedFile(shown, None, f"not added: {checked.reason}"))
+            continue
+        data = path.read_bytes()
+        target, same = free_name(folder, name, data)
+        if same:
+            results.append(AddedFile(shown, target, f"already in the folder as {target}"))
+            continue
+        _copy_atomic(data, folder / target)
+        renamed = f" (renamed from {shown})" if target != shown else ""
+        results.append(AddedFile(shown, target, f"added as {target}{renamed}"))
+    return results
+
+
+def remove_file(docs: str | Path, source: str, indexed: set[str] | list[str]) -> Path | None:
+    """Move an indexed file into `docs/.removed/`; where it went (None: it was already gone)."""
+    folder = Path(docs).resolve()
+    if source not in indexed:
+        raise DocumentsError(f"{source!r} is not in the index; pick one of the listed documents")
+    path = (folder / source).resolve()
+    if folder not in path.parents:
+        raise DocumentsError(f"{source!r} is outside the documents folder {str(folder)!r}")
+    if not path.exists():
+        return None
+    bin_folder = folder / REMOVED_FOLDER
+    bin_folder.mkdir(exist_ok=True)
+    target, _same = free_name(bin_folder, path.name, None)
+    shutil.move(str(path), str(bin_folder / target))
+    return bin_folder / target
+
+
+def _copy_atomic(data: bytes, target: Path) -> None:
+    """Write to a hidden temporary name first, so indexing never reads half a file."""
+    tmp = target.with_name(f".{target.name}.uploading")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+_EMBEDDED = re.compile(r"embedded \d+ chunks \((\d+)/(\d+) files\)")
+
+
+def index_progress(line: str) -> float | None:
+    """The share of files embedded so far, read from an indexing log line (None: another line).
+
+    >>> index_progress("embedded 12 chunks (3/4 files)")
+    0.75
+    >>> index_progress("added     notes.txt") is None
+    True
+    """
+    match = _EMBEDDED.search(line)
+    if not match or not int(match.group(2)):
+        return None
+    return int(match.group(1)) / int(match.group(2))

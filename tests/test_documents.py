@@ -1,0 +1,104 @@
+"""Uploads, listing and removal of documents, through the Assistant (fake models)."""
+import pytest
+
+from fakes import ScriptedGenerator
+from rag import Assistant, DocumentsError
+from rag.documents import index_progress, safe_file_name
+
+NEW = "date 2024-05-10\nThe chief engineer of the Aral Sea restoration project is Dilnoza Karimova.\n"
+ENGINEER_Q = "Who is the chief engineer of the Aral Sea restoration project?"
+
+
+@pytest.fixture
+def assistant(seeds_copy, tmp_path, embedder):
+    generator = ScriptedGenerator({"chief engineer": "Dilnoza Karimova"})
+    return Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator)
+
+
+@pytest.fixture
+def uploads(tmp_path):
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    return folder
+
+
+def test_documents_lists_name_date_chunks_and_size(assistant, seeds_copy):
+    docs = {d.source: d for d in assistant.documents()}
+    assert sorted(docs) == ["000_dc7361d3392e1266.txt", "003_064eea4f1c13281f.txt"]
+    minister = docs["003_064eea4f1c13281f.txt"]
+    assert minister.date == "2024-04-02" and minister.chunks >= 1
+    assert minister.size == (seeds_copy / "003_064eea4f1c13281f.txt").stat().st_size
+
+
+def test_upload_adds_readable_files_and_refuses_the_others_with_a_reason(assistant, uploads, seeds_copy):
+    (uploads / "aral.txt").write_text(NEW, encoding="utf-8")
+    (uploads / "scan.pdf").write_bytes(b"%PDF-1.4")
+    (uploads / "nul.txt").write_bytes(b"a\x00b")
+    (uploads / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    (uploads / "empty.txt").write_text("date 2024-01-01\n  \n")
+    assert assistant.ask(ENGINEER_Q).abstained
+    added, report = assistant.add_documents(sorted(uploads.iterdir()))
+    outcome = {a.name: a for a in added}
+    assert outcome["aral.txt"].saved_as == "aral.txt" and report.added == ["aral.txt"]
+    assert "only .txt or .md" in outcome["scan.pdf"].message
+    assert "binary" in outcome["nul.txt"].message
+    assert "UTF-8" in outcome["latin1.md"].message
+    assert "empty" in outcome["empty.txt"].message
+    assert sorted(p.name for p in seeds_copy.iterdir()) == [
+        "000_dc7361d3392e1266.txt", "003_064eea4f1c13281f.txt", "aral.txt"], "refused files are not copied"
+    answer = assistant.ask(ENGINEER_Q)
+    assert answer.text == "Dilnoza Karimova" and answer.citations[0].source == "aral.txt"
+
+
+def test_upload_never_overwrites_a_different_file(assistant, uploads, seeds_copy):
+    (uploads / "003_064eea4f1c13281f.txt").write_text(NEW, encoding="utf-8")
+    original = (seeds_copy / "003_064eea4f1c13281f.txt").read_bytes()
+    (added,), report = assistant.add_documents([uploads / "003_064eea4f1c13281f.txt"])
+    assert added.saved_as == "003_064eea4f1c13281f-2.txt" and "renamed from" in added.message
+    assert (seeds_copy / "003_064eea4f1c13281f.txt").read_bytes() == original
+    again, report = assistant.add_documents([uploads / "003_064eea4f1c13281f.txt"])
+    assert again[0].message.startswith("already in the folder") and not report.changed
+
+
+def test_upload_with_only_refused_files_leaves_the_index_alone(assistant, uploads):
+    (uploads / "x.docx").write_bytes(b"PK")
+    generation = assistant.store.manifest.generation
+    added, report = assistant.add_documents([uploads / "x.docx"])
+    assert report is None and added[0].saved_as is None
+    assert assistant.store.manifest.generation == generation
+
+
+@pytest.mark.parametrize("name,safe", [("../../x.txt", "x.txt"), (".hidden.md", "hidden.md"),
+                                       ("a/b\\c:d.TXT", "c_d.txt"), ("\u00e9t\u00e9 2024.txt", "\u00e9t\u00e9 2024.txt"),
+                                       ("x" * 300 + ".txt", "x" * 116 + ".txt"), ("", "document")])
+def test_safe_file_names(name, safe):
+    assert safe_file_name(name) == safe
+
+
+def test_remove_takes_the_document_out_of_the_index_and_keeps_the_file_aside(assistant, uploads, seeds_copy):
+    (uploads / "aral.txt").write_text(NEW, encoding="utf-8")
+    assistant.add_documents([uploads / "aral.txt"])
+    assert not assistant.ask(ENGINEER_Q).abstained
+    report = assistant.remove_document("aral.txt")
+    assert report.removed == ["aral.txt"] and "aral.txt" not in assistant.store.sources
+    assert (seeds_copy / ".removed" / "aral.txt").read_text(encoding="utf-8") == NEW
+    assert assistant.ask(ENGINEER_Q).abstained
+    assert "aral.txt" not in [d.source for d in assistant.documents()]
+
+
+def test_remove_refuses_unknown_names_paths_outside_and_the_last_document(assistant, seeds_copy):
+    with pytest.raises(DocumentsError, match="not in the index"):
+        assistant.remove_document("../etc/passwd")
+    assistant.remove_document("000_dc7361d3392e1266.txt")
+    with pytest.raises(DocumentsError, match="only document"):
+        assistant.remove_document("003_064eea4f1c13281f.txt")
+    assert (seeds_copy / "003_064eea4f1c13281f.txt").is_file()
+
+
+def test_indexing_log_drives_the_progress_bar_to_the_end(assistant, uploads):
+    (uploads / "aral.txt").write_text(NEW, encoding="utf-8")
+    shares = []
+    assistant.add_documents([uploads / "aral.txt"],
+                            log=lambda line: shares.append(index_progress(line)))
+    shares = [s for s in shares if s is not None]
+    assert shares and shares[-1] == 1.0 and shares == sorted(shares)
