@@ -1,6 +1,6 @@
 """Answering speed: our pipeline against bare llama-cpp-python on the same prompts.
 
-    .venv/bin/python benchmarks/bench_answer.py [--reps 3] [--cold-reps 3]
+    .venv/bin/python benchmarks/bench_answer.py [--reps 3] [--cold-reps 3] [--limit 7]
 
 1. Indexes seeds/ and answers the answerable seed questions once, recording every
    completion prompt our pipeline gives the model (base models read 3 or more sentence
@@ -65,12 +65,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=Path, default=ROOT / "tests" / "data" / "seeds_qa.jsonl")
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=7, help="answerable seed questions to time")
     parser.add_argument("--cold-reps", type=int, default=3)
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         index = Path(tmp) / "index"
         recorded = record_prompts(index, args.questions)
+        recorded["questions"] = recorded["questions"][: args.limit]
         prompts_file = RESULTS / "answer-prompts.json"
         save("answer-prompts", recorded)
         n_prompts = [len(q["prompts"]) for q in recorded["questions"]]
