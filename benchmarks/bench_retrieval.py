@@ -82,7 +82,7 @@ def main() -> None:
     small = real_index(args.files)
     big = scaled_index(small, args.scale)
     results = {}
-    for label, index in (("10k", small), ("100k", big)):
+    for label, index in (("real", small), (f"x{args.scale}", big)):
         results[label] = run_worker(sys.executable, HERE / "retrieval_worker.py", str(index), str(questions_file))
     for label, r in results.items():
         print(f"\n{label}: {r['chunks']} chunks; load {r['load_seconds']:.1f} s, search index ready in "
