@@ -3,9 +3,9 @@
 Exact (flat) search costs time in proportion to the number of chunks. From
 `ANN_MIN_VECTORS` chunks on, the store searches an IVF index instead (faiss IndexIVFFlat:
 the vectors sorted into about sqrt(n) lists around k-means centroids; a query scans only
-the `NPROBE` lists whose centroids are closest). The threshold and NPROBE were chosen by
-measured recall@4 against flat search and latency (benchmarks/bench_retrieval.py; numbers
-in the README).
+the `NPROBE` lists whose centroids are closest). The threshold and NPROBE are starting
+values from faiss's rules of thumb, to be set from benchmarks/bench_retrieval.py, which
+measures recall@4 against flat search and latency for each nprobe (see the README).
 
 The flat index stays the saved source of truth: files are removed from and added to it
 in place, which HNSW can't do, and its exact search is what the IVF is checked against.
@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
-# Below this many vectors flat search is fast enough (a few ms) and exact.
+# Below this many vectors flat search is exact and expected to take a few ms (to be measured).
 ANN_MIN_VECTORS = 50_000
-# Lists scanned per query: recall@4 against flat search stays >= 0.99 on the benchmark.
+# Lists scanned per query (of ~sqrt(n)): a starting value; bench_retrieval.py measures its recall.
 NPROBE = 16
 # k-means for the centroids trains on this many vectors per list (faiss warns below 39).
 TRAIN_POINTS_PER_LIST = 40
