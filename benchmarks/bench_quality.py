@@ -129,7 +129,7 @@ def plot(dev_rows, test_rows, chosen, path: Path) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("(matplotlib missing: pip install -e .[bench] for the plot)", file=sys.stderr)
+        print("(matplotlib missing: .venv/bin/pip install matplotlib, for the plot)", file=sys.stderr)
         return False
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     for rows, label in ((dev_rows, "dev"), (test_rows, "test")):

@@ -163,8 +163,15 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
     return store, report
 
 
-def _batches(docs: list[Document], settings: Settings, target_words: int = 64 * 150):
-    """Group documents so each embedding call gets a few dozen chunks (faster than one by one)."""
+# Words of documents per embedding call: ~1,000 chunks. sentence-transformers sorts each
+# call's texts by length before batching them, so a large call pads far less than many
+# small ones (see the README's Performance section); progress is still saved between calls.
+EMBED_GROUP_WORDS = 1024 * 120
+
+
+def _batches(docs: list[Document], settings: Settings, target_words: int | None = None):
+    """Group documents so each embedding call gets many chunks to sort by length."""
+    target_words = target_words or EMBED_GROUP_WORDS
     batch, words = [], 0
     for doc in docs:
         batch.append(doc)

@@ -105,6 +105,7 @@ class VectorStore:
         self.manifest = manifest
         self.chunks: dict[int, Chunk] = chunks or {}
         self._faiss = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(manifest.dimension))
+        self._ann = None  # IVF copy for large indexes (ann.py), rebuilt after any change
         if lexical is None:
             lexical = LexicalIndex()
             for chunk_id, chunk in self.chunks.items():
@@ -128,6 +129,7 @@ class VectorStore:
         self.remove_file(source)
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors for {source}")
+        self._ann = None
         first = self.manifest.next_chunk_id
         ids = list(range(first, first + len(chunks)))
         self.manifest.next_chunk_id = first + len(chunks)
@@ -144,6 +146,7 @@ class VectorStore:
         entry = self.manifest.files.pop(source, None)
         if entry is None:
             return
+        self._ann = None
         for chunk_id in entry.chunk_ids:
             self.chunks.pop(chunk_id, None)
         self.lexical.remove(entry.chunk_ids)
@@ -162,12 +165,23 @@ class VectorStore:
         if not self.chunks:
             return []
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-        scores, ids = self._faiss.search(query, min(k, len(self.chunks)))
+        scores, ids = self.search_index().search(query, min(k, len(self.chunks)))
         return [
             Hit(self.chunks[int(i)], float(s), dense=float(s))
             for s, i in zip(scores[0], ids[0])
             if int(i) in self.chunks
         ]
+
+    def search_index(self):
+        """What `search` asks: the flat index, or for large indexes its IVF copy (ann.py),
+        built here on first use; call it ahead of the first question to pay that early."""
+        from .ann import build_ivf, flat_contents, use_ann
+
+        if not use_ann(len(self.chunks)):
+            return self._faiss
+        if self._ann is None:
+            self._ann = build_ivf(*flat_contents(self._faiss))
+        return self._ann
 
     def search_lexical(self, query: str, k: int) -> list[Hit]:
         """The k chunks with the best BM25 score for the query text, best first."""

@@ -126,3 +126,19 @@ def test_changed_file_reuses_the_vectors_of_chunks_it_still_has(seeds_copy, tmp_
         vector = store._faiss.reconstruct(chunk_id)
         assert store.search(vector, 1)[0].chunk.id == chunk_id
     assert embedder.embed([store.chunks[chunk_id].text])[0] == pytest.approx(vector, abs=1e-5)
+
+
+def test_chunks_of_many_files_are_embedded_in_few_large_calls(seeds_copy, tmp_path, embedder, monkeypatch):
+    # one call gets every file's chunks, so the embedder can sort them all by length
+    for n in range(5):
+        (seeds_copy / f"extra{n}.txt").write_text(f"Extra file {n} says the river number {n} is long.\n")
+    _, report = sync_index(seeds_copy, tmp_path / "idx", embedder, SETTINGS)
+    assert len(embedder.calls) == 1 and len(embedder.calls[0]) == report.chunks_embedded
+
+    import rag.indexing
+
+    monkeypatch.setattr(rag.indexing, "EMBED_GROUP_WORDS", 10)  # a call per file
+    embedder.calls.clear()
+    _, report = sync_index(seeds_copy, tmp_path / "idx2", embedder, SETTINGS)
+    assert len(embedder.calls) == report.files_total == 7
+    assert sum(len(c) for c in embedder.calls) == report.chunks_embedded
