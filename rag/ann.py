@@ -3,9 +3,9 @@
 Exact (flat) search costs time in proportion to the number of chunks. From
 `ANN_MIN_VECTORS` chunks on, the store searches an IVF index instead (faiss IndexIVFFlat:
 the vectors sorted into about sqrt(n) lists around k-means centroids; a query scans only
-the `NPROBE` lists whose centroids are closest). The threshold and NPROBE are starting
-values from faiss's rules of thumb, to be set from benchmarks/bench_retrieval.py, which
-measures recall@4 against flat search and latency for each nprobe (see the README).
+the `NPROBE` lists whose centroids are closest). The threshold and NPROBE come from
+benchmarks/bench_retrieval.py, which measures recall@4 against flat search and latency
+for each nprobe (see the README).
 
 The flat index stays the saved source of truth: files are removed from and added to it
 in place, which HNSW can't do, and its exact search is what the IVF is checked against.
@@ -18,10 +18,12 @@ import math
 
 import numpy as np
 
-# Below this many vectors flat search is exact and expected to take a few ms (to be measured).
+# Below this many vectors flat search is exact and fast: measured p50 2.1 ms at 10.6k
+# vectors and 20 ms at 106k (linear), so about 10 ms here.
 ANN_MIN_VECTORS = 50_000
-# Lists scanned per query (of ~sqrt(n)): a starting value; bench_retrieval.py measures its recall.
-NPROBE = 16
+# Lists scanned per query (of ~sqrt(n)). Measured at 106k vectors: nprobe 16 kept only
+# 92.7% of flat search's top 4 (0.30 ms), 64 keeps 98.8% (1.7 ms, against 20 ms flat).
+NPROBE = 64
 # k-means for the centroids trains on this many vectors per list (faiss warns below 39).
 TRAIN_POINTS_PER_LIST = 40
 
