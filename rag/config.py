@@ -44,6 +44,13 @@ class ChunkingSettings:
 RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
 
 
+def check_retrieval_mode(mode: str) -> str:
+    """The mode if it is one of RETRIEVAL_MODES, else a ConfigError naming the choices."""
+    if mode not in RETRIEVAL_MODES:
+        raise ConfigError(f"retrieval mode {mode!r} is unknown; use one of {', '.join(RETRIEVAL_MODES)}")
+    return mode
+
+
 @dataclass(frozen=True)
 class RetrievalSettings:
     top_k: int = 4  # passages given to the model and reported as sources
@@ -63,9 +70,7 @@ class RetrievalSettings:
     def validate(self) -> None:
         if self.top_k < 1:
             raise ConfigError(f"retrieval.top_k={self.top_k} must be at least 1")
-        if self.mode not in RETRIEVAL_MODES:
-            raise ConfigError(f"retrieval.mode={self.mode!r} is unknown; use one of "
-                              f"{', '.join(RETRIEVAL_MODES)}")
+        check_retrieval_mode(self.mode)
         if self.pool < 1 or self.rrf_k < 1:
             raise ConfigError(f"retrieval.pool={self.pool} and rrf_k={self.rrf_k} must be at least 1")
         if self.lexical_weight < 0:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from .config import RETRIEVAL_MODES as MODES
+from .config import check_retrieval_mode
 from .embedding import Embedder
-from .errors import ConfigError
 from .store import VectorStore
 from .types import Hit
 
@@ -37,12 +36,6 @@ def reciprocal_rank_fusion(rankings: list[list[int]], rrf_k: int = 60,
     return sorted(fused.items(), key=lambda pair: -pair[1])
 
 
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise ConfigError(f"retrieval mode {mode!r} is unknown; use one of {', '.join(MODES)}")
-    return mode
-
-
 def retrieve(store: VectorStore, embedder: Embedder, question: str, top_k: int,
              mode: str = "hybrid", pool: int = 50, rrf_k: int = 5,
              lexical_weight: float = 2.0) -> list[Hit]:
@@ -50,7 +43,7 @@ def retrieve(store: VectorStore, embedder: Embedder, question: str, top_k: int,
 
     Hybrid mode reads each ranking `pool` deep and weighs BM25's votes by `lexical_weight`.
     """
-    check_mode(mode)
+    check_retrieval_mode(mode)
     if mode == "lexical":
         hits = store.search_lexical(question, top_k)
         return _with_cosines(store, embedder.embed([question])[0], hits)
