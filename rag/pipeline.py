@@ -184,9 +184,12 @@ class Assistant:
         question = validate_question(question, self.settings.generation.max_question_chars)
         if k is not None and (not isinstance(k, int) or k < 1):
             raise ConfigError(f"k={k!r} must be a whole number of passages, 1 or more")
+        return self._retrieve(question, k or self.settings.retrieval.top_k, mode)
+
+    def _retrieve(self, question: str, k: int, mode: str | None = None, vector=None) -> list[Hit]:
         r = self.settings.retrieval
-        return retrieve(self.store, self.embedder, question, k or r.top_k, mode or r.mode, r.pool, r.rrf_k,
-                        r.lexical_weight)
+        return retrieve(self.store, self.embedder, question, k, mode or r.mode, r.pool, r.rrf_k,
+                        r.lexical_weight, vector)
 
     def ask(self, question: str, *, history: Sequence[Answer] = (), settings: Settings | None = None) -> Answer:
         stream = self.stream(question, history=history, settings=settings)
@@ -208,7 +211,8 @@ class Assistant:
         question = validate_question(question, settings.generation.max_question_chars)
         question = rewrite_followup(question, history)
         started = time.perf_counter()
-        hits = self.search(question, settings.retrieval.top_k)
+        vector = self.embedder.embed([question])[0]  # for retrieval and the answerability check
+        hits = self._retrieve(question, settings.retrieval.top_k, vector=vector)
         timings = {"retrieve": time.perf_counter() - started}
         closest = best_cosine(hits)
         if closest is None or closest < settings.retrieval.min_score:
@@ -221,13 +225,13 @@ class Assistant:
         gen = settings.generation
         prompt = build_prompt(question, hits, passage_budget(gen.n_ctx, gen.max_tokens, len(question)))
         used = hits[: prompt.passages]
-        texts = {s: t for s in {h.chunk.source for h in used}
-                 if (t := read_source_text(self.docs, s)) is not None}
-        windows, similarities = self._sentence_similarities(question, used)
+        windows, similarities = self._sentence_similarities(vector, used)
         early = abstention_reason(answerability(similarities), settings.grounding.min_answerability)
         if early:
             answer = self._abstain(question, hits, "", early, started, timings)
             return AnswerStream(iter(()), lambda _draft: answer, question)
+        texts = {s: t for s in {h.chunk.source for h in used}
+                 if (t := read_source_text(self.docs, s)) is not None}
         generator = self._generator_for(settings)
 
         def verify(draft: str):
@@ -267,20 +271,24 @@ class Assistant:
         """How close the nearest sentence of the retrieved passages is to the question
         (cosine); below `grounding.min_answerability` the assistant abstains unasked."""
         question = validate_question(question, self.settings.generation.max_question_chars)
-        return answerability(self._sentence_similarities(question, self.search(question))[1])
+        vector = self.embedder.embed([question])[0]
+        hits = self._retrieve(question, self.settings.retrieval.top_k, vector=vector)
+        return answerability(self._sentence_similarities(vector, hits)[1])
 
-    def _sentence_similarities(self, question: str, hits) -> tuple[list, list[float]]:
-        """The sentence windows of the hits and each sentence's cosine with the question."""
+    def _sentence_similarities(self, vector, hits) -> tuple[list, list[float]]:
+        """The sentence windows of the hits and each sentence's cosine with the question
+        (whose embedding is `vector`); only sentences not met before are embedded."""
         windows = sentence_windows(hits)
         cache = self._sentence_vectors
         if len(cache) > SENTENCE_CACHE_SIZE:
             cache.clear()
         known = {w.sentence: cache[w.sentence] for w in windows if w.sentence in cache}
         new = list(dict.fromkeys(w.sentence for w in windows if w.sentence not in known))
-        vectors = self.embedder.embed([question] + new)
-        known.update(zip(new, vectors[1:]))
-        cache.update(zip(new, vectors[1:]))
-        return windows, [float(known[w.sentence] @ vectors[0]) for w in windows]
+        if new:
+            vectors = self.embedder.embed(new)
+            known.update(zip(new, vectors))
+            cache.update(zip(new, vectors))
+        return windows, [float(known[w.sentence] @ vector) for w in windows]
 
     def _read_windows(self, question, windows, similarities, verify, finish, gen, generator):
         """Base models: ask about the best few sentence windows one at a time (reading.py)."""

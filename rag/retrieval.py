@@ -38,16 +38,17 @@ def reciprocal_rank_fusion(rankings: list[list[int]], rrf_k: int = 60,
 
 def retrieve(store: VectorStore, embedder: Embedder, question: str, top_k: int,
              mode: str = "hybrid", pool: int = 50, rrf_k: int = 5,
-             lexical_weight: float = 2.0) -> list[Hit]:
+             lexical_weight: float = 2.0, vector=None) -> list[Hit]:
     """The `top_k` chunks for the question, best first, by `mode` (see the module docstring).
 
     Hybrid mode reads each ranking `pool` deep and weighs BM25's votes by `lexical_weight`.
+    `vector` is the question's embedding if the caller already has it (else it is made here).
     """
     check_retrieval_mode(mode)
+    if vector is None:
+        vector = embedder.embed([question])[0]
     if mode == "lexical":
-        hits = store.search_lexical(question, top_k)
-        return _with_cosines(store, embedder.embed([question])[0], hits)
-    vector = embedder.embed([question])[0]
+        return _with_cosines(store, vector, store.search_lexical(question, top_k))
     if mode == "dense":
         return store.search(vector, top_k)
     depth = max(pool, top_k)

@@ -165,5 +165,5 @@ def test_sentences_met_again_are_not_embedded_again(assistant):
     before = len(assistant.embedder.embedded_texts)
     score = assistant.answerability(MINISTER_Q)
     again = assistant.embedder.embedded_texts[before:]
-    assert again == [MINISTER_Q, MINISTER_Q], "only the question (search, then sentences), no sentence"
+    assert again == [MINISTER_Q], "the question once (retrieval and sentences share it), no sentence"
     assert score == pytest.approx(assistant.answerability(MINISTER_Q))
