@@ -56,7 +56,7 @@ class LexicalIndex:
     def __init__(self, vocab: list[str] | None = None, chunk_terms: dict[int, np.ndarray] | None = None):
         self._vocab: dict[str, int] = {term: i for i, term in enumerate(vocab or [])}
         self._chunk_terms: dict[int, np.ndarray] = chunk_terms or {}
-        self._bm25 = None  # built lazily after a change, by _ready()
+        self._bm25 = None  # built lazily after a change, by prepare()
         self._order: np.ndarray = np.zeros(0, dtype=np.int64)  # matrix row -> chunk id
 
     def __len__(self) -> int:
@@ -83,13 +83,14 @@ class LexicalIndex:
         query_ids = sorted({self._vocab[t] for t in terms(query) if t in self._vocab})
         if not query_ids:
             return []
-        scores = self._ready().get_scores_from_ids(query_ids)
+        scores = self.prepare().get_scores_from_ids(query_ids)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(self._order[i]), float(scores[i])) for i in top if scores[i] > 0]
 
-    def _ready(self):
+    def prepare(self):
+        """The BM25 model, built now if a change (or loading) left it unbuilt."""
         if self._bm25 is None:
             import bm25s
 

@@ -160,7 +160,7 @@ class Assistant:
         which llama.cpp then reuses from its cache for every question.
         """
         self.embedder.embed(["warm up"])
-        self.store.search_index()  # a large index builds its IVF copy (ann.py) now
+        self.store.prepare()
         generator = self._generator_for(settings or self.settings)
         prompt = (build_prompt("Hello?", []) if generator.uses_chat_template
                   else build_reading_prompt("Who?", "Ana met Bo.", max_tokens=1))

@@ -172,6 +172,12 @@ class VectorStore:
             if int(i) in self.chunks
         ]
 
+    def prepare(self) -> None:
+        """Build now what searching would otherwise build on first use: the BM25 matrix
+        (lexical.py) and, for a large index, the IVF copy (ann.py)."""
+        self.search_index()
+        self.lexical.prepare()
+
     def search_index(self):
         """What `search` asks: the flat index, or for large indexes its IVF copy (ann.py),
         built here on first use; call it ahead of the first question to pay that early."""

@@ -56,6 +56,8 @@ def test_per_question_settings_change_passages_and_answer_length_only_for_that_q
 
 def test_warm_up_runs_both_models_once(assistant, embedder):
     before = len(embedder.calls)
+    assert assistant.store.lexical._bm25 is None  # built on first use
     assistant.warm_up()
     assert len(embedder.calls) == before + 1
+    assert assistant.store.lexical._bm25 is not None, "the first question doesn't build BM25"
     assert assistant.generator.prompts[-1].max_tokens == 1
