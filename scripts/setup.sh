@@ -50,6 +50,8 @@ if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null; then
     fi
 fi
 
-# Assemble the default model now (253 MB, sha256-checked) so the first question doesn't wait.
+# Assemble the default model now (253 MB, sha256-checked) and export the embedding model to
+# ONNX (models/embeddings/, once, ~10 s), so the first question doesn't wait.
 .venv/bin/python -c 'from rag.config import ModelSettings; from rag.generation import resolve_gguf; resolve_gguf(ModelSettings().with_env())'
+.venv/bin/python -c 'from rag.config import ModelSettings; from rag.embedding import load_embedder; load_embedder(ModelSettings().with_env(), print)'
 echo "setup: ready" >&2

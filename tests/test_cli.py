@@ -13,7 +13,7 @@ SCRIPT = {"Minister of Foreign Affairs": "Rashid Meredov", "capital of Kazakhsta
 
 @pytest.fixture(autouse=True)
 def fake_models(monkeypatch):
-    monkeypatch.setattr(rag.pipeline, "SentenceTransformerEmbedder", lambda *a, **k: HashingEmbedder())
+    monkeypatch.setattr(rag.pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
     monkeypatch.setattr(rag.pipeline, "resolve_gguf", lambda settings: "fake.gguf")
     monkeypatch.setattr(rag.pipeline, "LlamaGenerator", lambda path, settings: ScriptedGenerator(SCRIPT))
 
