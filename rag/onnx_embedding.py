@@ -116,12 +116,18 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         texts = [t.lower() for t in texts] if self._info.get("lowercase") else list(texts)
-        session = self._session(1 if len(texts) <= SMALL_BATCH else 0)  # 0: all cores
+        small = len(texts) <= SMALL_BATCH
+        session = self._session(1 if small else 0)  # 0: all cores
+        # int8 activations are quantised with one scale per run, so a text's vector shifts a
+        # little with the texts run beside it (cosine ~0.99). Questions and answer sentences
+        # therefore run one text per run at int8: the same question always gets the same
+        # vector, and so the same abstention decision. Indexing batches keep the speed.
+        size = 1 if small and self.precision != "fp32" else INDEXING_BATCH
         # Longest first, in batches of similar length, so little of each batch is padding.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), INDEXING_BATCH):
-            batch = order[start:start + INDEXING_BATCH]
+        for start in range(0, len(order), size):
+            batch = order[start:start + size]
             vectors[batch] = self._run(session, [texts[i] for i in batch])
         return vectors
 
