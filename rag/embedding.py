@@ -144,14 +144,19 @@ def load_embedder(models: ModelSettings, log: Callable[[str], None] = lambda _: 
     precision = "int8" if backend == "onnx-int8" else "fp32"
     try:
         return _load_onnx(models, precision)
-    except (ModelError, ImportError, OSError) as exc:
+    except ImportError as exc:
+        problem, fix = exc, "install onnxruntime and onnx (scripts/setup.sh does)"
+    except OSError as exc:  # the export could not be written
+        problem, fix = exc, "make the models folder writable"
+    except ModelError as exc:
         if backend != "auto":
-            if isinstance(exc, ModelError):
-                raise
-            raise ModelError(f"the {backend} embedding backend can't start: {exc}; install onnxruntime "
-                             f"and onnx (scripts/setup.sh does) or use --embedding-backend torch") from exc
-        log(f"embedding with torch: the onnx backend can't start ({exc})")
-        return SentenceTransformerEmbedder(models.embedding_path)
+            raise
+        problem, fix = exc, ""
+    if backend != "auto":
+        raise ModelError(f"the {backend} embedding backend can't start: {problem}; {fix} "
+                         f"or use --embedding-backend torch") from problem
+    log(f"embedding with torch: the onnx backend can't start ({problem})")
+    return SentenceTransformerEmbedder(models.embedding_path)
 
 
 def _load_onnx(models: ModelSettings, precision: str) -> Embedder:

@@ -73,6 +73,20 @@ def test_asking_for_onnx_by_name_fails_with_the_fix_instead_of_falling_back(onnx
         embedding.load_embedder(ModelSettings(embedding_backend=backend))
 
 
+def test_an_unwritable_models_folder_is_named_with_the_fix(tmp_path, monkeypatch):
+    def unwritable(models, precision):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "embeddings"))
+
+    monkeypatch.setattr(embedding, "_load_onnx", unwritable)
+    with pytest.raises(ModelError, match="Permission denied.*make the models folder writable or use "
+                                         "--embedding-backend torch"):
+        embedding.load_embedder(ModelSettings(embedding_backend="onnx"))
+    monkeypatch.setattr(embedding, "SentenceTransformerEmbedder", _TorchStandIn)
+    said = []
+    assert isinstance(embedding.load_embedder(ModelSettings(), said.append), _TorchStandIn)
+    assert "Permission denied" in said[0]
+
+
 def test_torch_backend_never_tries_onnx(onnx_fails):
     assert isinstance(embedding.load_embedder(ModelSettings(embedding_backend="torch")), _TorchStandIn)
 
