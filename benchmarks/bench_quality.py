@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 from squad_corpus import DEFAULT_SQUAD, build, load_squad  # noqa: E402
 
 from rag import Assistant  # noqa: E402
-from rag.evaluation import EvalResult, load_questions, percentile, summarize  # noqa: E402
+from rag.evaluation import EvalResult, load_questions, summarize  # noqa: E402
 from rag.scoring import (contains_answer, first_hit_rank, mean_reciprocal_rank,  # noqa: E402
                          precision_recall, recall_at)
 

@@ -16,18 +16,16 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import current_rss_mb, emit, peak_rss_mb  # noqa: E402
+
+from rag.evaluation import percentile  # noqa: E402
 
 K = 4
 
 
 def percentiles(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    return dict(p50_ms=1000 * statistics.median(ordered),
-                p95_ms=1000 * ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))])
+    return dict(p50_ms=1000 * statistics.median(seconds), p95_ms=1000 * percentile(seconds, 95))
 
 
 def retrieval_modes(store, embedder):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from .config import EMBEDDING_BACKENDS, RETRIEVAL_MODES
 from .errors import RagError

@@ -12,7 +12,6 @@ abstention scores 0). Abstention is scored as a prediction of "unanswerable".
 from __future__ import annotations
 
 import json
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 

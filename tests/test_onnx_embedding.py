@@ -1,5 +1,4 @@
 """The onnxruntime backend: choosing it, falling back, exporting once, and matching torch."""
-import os
 import shutil
 import subprocess
 import sys
