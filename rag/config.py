@@ -49,11 +49,20 @@ class ChunkingSettings:
 RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
 
 
+def check_choice(what: str, value: str, choices: tuple[str, ...]) -> str:
+    """The value if it is one of the choices, else a ConfigError naming them.
+
+    >>> check_choice("retrieval mode", "dense", RETRIEVAL_MODES)
+    'dense'
+    """
+    if value not in choices:
+        raise ConfigError(f"{what} {value!r} is unknown; use one of {', '.join(choices)}")
+    return value
+
+
 def check_retrieval_mode(mode: str) -> str:
     """The mode if it is one of RETRIEVAL_MODES, else a ConfigError naming the choices."""
-    if mode not in RETRIEVAL_MODES:
-        raise ConfigError(f"retrieval mode {mode!r} is unknown; use one of {', '.join(RETRIEVAL_MODES)}")
-    return mode
+    return check_choice("retrieval mode", mode, RETRIEVAL_MODES)
 
 
 @dataclass(frozen=True)
@@ -124,9 +133,8 @@ class ModelSettings:
     models_dir: str | None = None  # None: the checkout's models/ folder, else ./models
 
     def validate(self) -> None:
-        if self.embedding_backend is not None and self.embedding_backend not in EMBEDDING_BACKENDS:
-            raise ConfigError(f"embedding backend {self.embedding_backend!r} is unknown; "
-                              f"use one of {', '.join(EMBEDDING_BACKENDS)}")
+        if self.embedding_backend is not None:
+            check_choice("embedding backend", self.embedding_backend, EMBEDDING_BACKENDS)
 
     def with_env(self) -> "ModelSettings":
         """Fill what is left unset from RAG_MODEL, RAG_EMBEDDING_MODEL and RAG_EMBEDDING_BACKEND."""

@@ -9,7 +9,6 @@ This module never downloads anything: the default model ships in the
 from __future__ import annotations
 
 import contextlib
-
 import hashlib
 import os
 from collections.abc import Callable, Sequence

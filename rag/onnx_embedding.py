@@ -29,14 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .embedding import SMALL_BATCH  # up to this many texts run on one thread, as with torch
 from .errors import ModelError
 
 EXPORT_FORMAT = 1
 PRECISIONS = ("fp32", "int8")
 POOLING_MODES = ("mean", "cls", "max")
-# One question, or the sentences of a few passages, run on one thread: splitting a small
-# batch over two cores makes each layer wait for the slower one (embedding.SMALL_BATCH).
-SMALL_BATCH = 64
 # Texts per run when indexing, after sorting them by length. Measured on 300 chunks of 200
 # words: 8 was the fastest at fp32 (15.4 s; 32: 18.0 s, 64: 20.8 s) and as fast as 32 at int8.
 INDEXING_BATCH = 8
