@@ -144,6 +144,9 @@ def load_llama(path: Path, settings: GenerationSettings):
     key = (str(Path(path).resolve()), settings.n_ctx, settings.n_threads)
     with _LOAD_LOCK:
         if key not in _LOADED:
+            from .llama_check import ensure_runs
+
+            ensure_runs(Path(path))  # a crashing llama.cpp build must not take this process down
             from llama_cpp import Llama
 
             _quiet_llama_logs()

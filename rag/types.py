@@ -83,6 +83,48 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A sentence (or a few) from a document that answers the question, quoted verbatim.
+
+    `quote == file_text[start_char:end_char]`. `span` is where the short answer sits inside
+    the quote (offsets into `quote`), only when a short answer passed verification; None
+    when the evidence is shown on its own.
+    """
+
+    source: str
+    start_line: int
+    end_line: int
+    quote: str
+    score: float  # how well the sentence matches the question's terms (0..1)
+    start_char: int = 0
+    end_char: int = 0
+    span: tuple[int, int] | None = None
+
+    @property
+    def highlighted(self) -> str | None:
+        """The short answer's text inside the quote, if there is one."""
+        return self.quote[self.span[0]:self.span[1]] if self.span else None
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "quote": self.quote,
+            "score": round(self.score, 4),
+            "answer_span": None if self.span is None else
+            {"start": self.span[0], "end": self.span[1], "text": self.highlighted},
+        }
+
+
+# What kind of reply an Answer is (Answer.kind):
+SHORT = "short"  # a verified short answer, highlighted inside its evidence
+EVIDENCE = "evidence"  # no short answer passed, but sentences answer the question's terms
+SUMMARY = "summary"  # "summarise/explain" questions: the key sentences, in document order
+ABSTAINED = "abstained"  # no passage is relevant enough
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the assistant says about a question.
 
@@ -101,6 +143,11 @@ class Answer:
     reason: str = ""  # why we abstained, for people and logs
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)
+    # The sentences that answer, best first (empty when abstained), and the short answer
+    # (None unless one passed verification); `kind` is SHORT, EVIDENCE, SUMMARY or ABSTAINED.
+    evidence: tuple[Evidence, ...] = ()
+    short_answer: str | None = None
+    kind: str = ""
 
     def to_dict(self) -> dict:
         """The `rag ask --json` object: `answer`, `abstained`, `citations` are the contract."""
@@ -122,4 +169,7 @@ class Answer:
             if self.abstained
             else [],
             "seconds": round(self.seconds, 3),
+            "kind": self.kind or (ABSTAINED if self.abstained else SHORT),
+            "short_answer": self.short_answer,
+            "evidence": [e.to_dict() for e in self.evidence],
         }
