@@ -118,6 +118,16 @@ class GroundingSettings:
     # benchmark's dev split: the highest recall on unanswerable questions at which 70% of
     # abstentions were right there (benchmarks/bench_quality.py; README).
     min_answerability: float = 0.50
+    # Evidence (evidence.py): a sentence's score mixes the IDF-weighted share of the
+    # question's terms it carries (weight below) with its cosine to the question. Below
+    # min_evidence no sentence answers the question's terms, and the assistant abstains;
+    # a short answer also needs its own sentence to carry min_short_coverage of the terms.
+    # Tuned on the dev splits of the SQuAD and real-documents sets (docs/quality.md).
+    coverage_weight: float = 0.6
+    min_evidence: float = 0.45
+    min_short_coverage: float = 0.5
+    # A short answer must sit within this many words of the question's terms in its sentence.
+    max_answer_gap: int = 12
 
 
 @dataclass(frozen=True)

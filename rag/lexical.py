@@ -57,6 +57,7 @@ class LexicalIndex:
         self._vocab: dict[str, int] = {term: i for i, term in enumerate(vocab or [])}
         self._chunk_terms: dict[int, np.ndarray] = chunk_terms or {}
         self._bm25 = None  # built lazily after a change, by prepare()
+        self._df: np.ndarray | None = None  # chunks holding each term id, built lazily
         self._order: np.ndarray = np.zeros(0, dtype=np.int64)  # matrix row -> chunk id
 
     def __len__(self) -> int:
@@ -68,12 +69,30 @@ class LexicalIndex:
     def add(self, chunk_id: int, text: str) -> None:
         ids = [self._vocab.setdefault(t, len(self._vocab)) for t in terms(text)]
         self._chunk_terms[chunk_id] = np.asarray(ids, dtype=np.int32)
-        self._bm25 = None
+        self._bm25 = self._df = None
 
     def remove(self, chunk_ids) -> None:
         for chunk_id in chunk_ids:
             if self._chunk_terms.pop(int(chunk_id), None) is not None:
-                self._bm25 = None
+                self._bm25 = self._df = None
+
+    def idf(self, stems: list[str]) -> dict[str, float]:
+        """BM25's inverse document frequency of each term (already stemmed, as `terms`
+        gives them): high for rare words, near 0 for words in most chunks. A term no chunk
+        holds gets the highest weight there is: nothing in the documents can match it.
+        """
+        n = len(self._chunk_terms)
+        if self._df is None:
+            df = np.zeros(len(self._vocab), dtype=np.int64)
+            for ids in self._chunk_terms.values():
+                df[np.unique(ids)] += 1
+            self._df = df
+        weights = {}
+        for stem in stems:
+            i = self._vocab.get(stem)
+            count = int(self._df[i]) if i is not None and i < len(self._df) else 0
+            weights[stem] = float(np.log(1 + (n - count + 0.5) / (count + 0.5)))
+        return weights
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """The k chunks with the highest BM25 score for the query; chunks scoring 0

@@ -1,7 +1,15 @@
 """The Assistant: one object that the Python API, the CLI and the Gradio app all use.
 
-It composes the stages (loading -> chunking -> embedding -> store -> retrieval ->
-prompting -> generation -> citations) and holds no logic of its own beyond the order.
+It composes the stages and holds no logic of its own beyond their order:
+
+    question -> retrieval (retrieval.py) -> closest-passage and answerability gates
+    (answerability.py) -> evidence sentences scored by the question's distinctive terms
+    (evidence.py) -> a reader drafts short answers from the best ones (readers/) ->
+    each draft is checked against its sentence and the question (grounding.py,
+    answer_rules.py) -> the reply: short answer in its evidence, evidence, or abstention.
+
+Document management lives in document_admin.py and the answering models in
+answering_models.py; both are mixed into Assistant.
 """
 from __future__ import annotations
 
@@ -11,26 +19,24 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from .answerability import abstention_reason, answerability
-from .citations import verify_answer
-from .concurrency import one_completion_at_a_time, serial
+from .answering_models import AnsweringModels
+from .concurrency import serial
 from .config import Settings
 from .conversation import rewrite_followup
-from .documents import AddedFile, DocumentInfo, add_files, list_documents, remove_file
+from .document_admin import DocumentAdmin
 from .embedding import Embedder, load_embedder
 from .errors import ConfigError, DocumentsError, IndexStoreError, QuestionError
-from .generation import Generator, LlamaGenerator, check_gguf, default_models_dir, resolve_gguf
+from .evidence import is_summary_request, score_windows, sentence_windows, summary_windows
+from .generation import Generator, check_gguf
+from .grounding import Reply, check_reading, compose, is_current, summary
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
-from .prompting import build_prompt, build_reading_prompt, passage_budget
-from .reading import Reading, choose, rank_windows, sentence_windows
+from .readers import reader_for
 from .retrieval import best_cosine, retrieve
+from .sentence_cache import SentenceVectors
 from .store import VectorStore, recorded_docs_folder
-from .types import Answer, Hit
-
-SENTENCE_CACHE_SIZE = 50_000  # ~75 MB of 384-dim vectors
+from .types import ABSTAINED, Answer, Hit
 
 ABSTAIN_TEXT = "I could not find the answer in the documents."
 
@@ -38,9 +44,10 @@ ABSTAIN_TEXT = "I could not find the answer in the documents."
 class AnswerStream:
     """Iterate to receive the model's text as it is generated; then read `.answer`.
 
-    The pieces are the model's draft (for base models, one line per passage read). The
-    verified `Answer` (grounded text and citations, or an abstention) is ready once the
-    iteration ends. Iterating again replays the same pieces; the model is not run twice.
+    The pieces are the model's draft (for base models, one line per sentence read). The
+    final `Answer` (evidence, a verified short answer if any, or an abstention) is ready
+    once the iteration ends. Iterating again replays the same pieces; the model is not run
+    twice.
     """
 
     def __init__(self, pieces: Iterator[str], finish: Callable[[str], Answer], question: str | None = None):
@@ -60,7 +67,7 @@ class AnswerStream:
         self.answer = self._finish("".join(self._seen))
 
 
-class Assistant:
+class Assistant(DocumentAdmin, AnsweringModels):
     """Answers questions about a folder of documents, citing the files and lines it used."""
 
     def __init__(self, store: VectorStore, embedder: Embedder, settings: Settings,
@@ -76,9 +83,7 @@ class Assistant:
         self._generators: dict[str, Generator] = {}  # other GGUFs asked for through settings
         self._models_lock = threading.Lock()
         self._index_lock = threading.Lock()  # one index update at a time in this process
-        # Sentence text -> vector: questions about the same documents meet the same
-        # sentences again, and a sentence's vector never changes (keyed by its text).
-        self._sentence_vectors: dict[str, np.ndarray] = {}
+        self._sentences = SentenceVectors(self.embedder)
 
     @classmethod
     def open(cls, docs: str | Path | None = None, index: str | Path = "index", *,
@@ -106,74 +111,6 @@ class Assistant:
                     f"documents folder {str(docs)!r} is missing, so quotes can't be checked against "
                     f"it; pass the folder where the files are now (--docs DIR)")
         return cls(store, embedder, settings, docs, index, generator, report)
-
-    def reindex(self, log: Log = lambda _: None, rebuild: bool = False) -> IndexReport:
-        with self._index_lock:
-            return self._sync(log, rebuild)
-
-    def _sync(self, log: Log, rebuild: bool = False) -> IndexReport:
-        # sync_index builds a new store (the live one is never changed in place) and this
-        # one assignment swaps it in: a question asked meanwhile uses the old index whole.
-        self.store, self.report = sync_index(self.docs, self.index_dir, self.embedder,
-                                             self.settings, log=log, rebuild=rebuild)
-        return self.report
-
-    def documents(self) -> list[DocumentInfo]:
-        """The indexed files: name, date, number of passages, size."""
-        return list_documents(self.store.manifest, self.docs)
-
-    def add_documents(self, paths: list[str | Path], log: Log = lambda _: None
-                      ) -> tuple[list[AddedFile], IndexReport | None]:
-        """Copy files into the documents folder under safe names, then index them.
-
-        Each file gets its own outcome (added, already there, or refused with the reason);
-        the report is None when no file was added.
-        """
-        with self._index_lock:
-            added = add_files(paths, self.docs, self.settings.loading)
-            report = self._sync(log) if any(a.saved_as for a in added) else None
-        return added, report
-
-    def remove_document(self, source: str, log: Log = lambda _: None) -> IndexReport:
-        """Take one file out of the index; the file moves to the folder's `.removed/`."""
-        with self._index_lock:
-            if self.store.sources == [source]:
-                raise DocumentsError(f"{source!r} is the only document; add another before removing it")
-            remove_file(self.docs, source, self.store.sources)
-            return self._sync(log)
-
-    def source_text(self, source: str) -> str | None:
-        """The current text of a document in the folder (None if it is gone or unreadable)."""
-        return read_source_text(self.docs, source)
-
-    def model_choices(self) -> list[Path]:
-        """GGUF files to answer with: the one in use and those in the models folder."""
-        folder = Path(self.settings.models.models_dir) if self.settings.models.models_dir else default_models_dir()
-        current = getattr(self.generator, "path", None)
-        found = sorted(folder.glob("*.gguf"))
-        return ([current] if current and current not in found else []) + found
-
-    def warm_up(self, settings: Settings | None = None) -> None:
-        """Load both models and run each once, so the first question pays no hidden load.
-
-        For a base model this also evaluates the reading prompt's fixed worked examples,
-        which llama.cpp then reuses from its cache for every question.
-        """
-        self.embedder.embed(["warm up"])
-        self.store.prepare()
-        generator = self._generator_for(settings or self.settings)
-        prompt = (build_prompt("Hello?", []) if generator.uses_chat_template
-                  else build_reading_prompt("Who?", "Ana met Bo.", max_tokens=1))
-        for _piece in one_completion_at_a_time(generator.generate(dataclasses.replace(prompt, max_tokens=1))):
-            pass
-
-    @property
-    def generator(self) -> Generator:
-        """The answering model, loaded on first use (indexing never needs it)."""
-        if self._generator is None:
-            path = resolve_gguf(self.settings.models)
-            self._generator = LlamaGenerator(path, self.settings.generation)
-        return self._generator
 
     def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
         """The k passages that best match the question (default: retrieval.top_k), best first.
@@ -208,64 +145,61 @@ class Assistant:
         leaving the Assistant's own untouched, so concurrent users can differ.
         """
         settings = self.settings if settings is None else settings.validate()
-        question = validate_question(question, settings.generation.max_question_chars)
-        question = rewrite_followup(question, history)
+        question = rewrite_followup(validate_question(question, settings.generation.max_question_chars), history)
         started = time.perf_counter()
-        vector = self.embedder.embed([question])[0]  # for retrieval and the answerability check
+        timings: dict[str, float] = {}
+
+        def done(reply: Reply, hits, draft: str = "") -> Answer:
+            timings["total"] = time.perf_counter() - started
+            if reply.kind == ABSTAINED:
+                return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reply.reason,
+                              seconds=timings["total"], timings=timings, kind=ABSTAINED)
+            return Answer(question, reply.text, False, reply.citations, tuple(hits), draft=draft,
+                          reason=reply.reason, seconds=timings["total"], timings=timings,
+                          evidence=reply.evidence, short_answer=reply.short_answer, kind=reply.kind)
+
+        def stop(reason: str, hits) -> AnswerStream:
+            answer = done(Reply(ABSTAINED, "", None, (), reason), hits)
+            return AnswerStream(iter(()), lambda _draft: answer, question)
+
+        # 1. retrieval, and the gates that need no model
+        vector = self.embedder.embed([question])[0]  # for retrieval and the sentence cosines
         hits = self._retrieve(question, settings.retrieval.top_k, vector=vector)
-        timings = {"retrieve": time.perf_counter() - started}
+        timings["retrieve"] = time.perf_counter() - started
         closest = best_cosine(hits)
         if closest is None or closest < settings.retrieval.min_score:
             best = f"{closest:.2f}" if closest is not None else "none"
-            reason = (f"no passage is close to the question (best score {best}, "
-                      f"threshold {settings.retrieval.min_score})")
-            answer = self._abstain(question, hits, "", reason, started, timings)
-            return AnswerStream(iter(()), lambda _draft: answer, question)
-
-        gen = settings.generation
-        prompt = build_prompt(question, hits, passage_budget(gen.n_ctx, gen.max_tokens, len(question)))
-        used = hits[: prompt.passages]
-        windows, similarities = self._sentence_similarities(vector, used)
-        early = abstention_reason(answerability(similarities), settings.grounding.min_answerability)
+            return stop(f"no passage is close to the question (best score {best}, "
+                        f"threshold {settings.retrieval.min_score})", hits)
+        windows = sentence_windows(hits)
+        cosines = self._sentences.cosines(vector, [w.sentence for w in windows])
+        g = settings.grounding
+        early = abstention_reason(answerability(cosines), g.min_answerability)
         if early:
-            answer = self._abstain(question, hits, "", early, started, timings)
-            return AnswerStream(iter(()), lambda _draft: answer, question)
-        texts = {s: t for s in {h.chunk.source for h in used}
+            return stop(early, hits)
+
+        # 2. evidence: the sentences that carry the question's terms, in current files only
+        texts = {s: t for s in {h.chunk.source for h in hits}
                  if (t := read_source_text(self.docs, s)) is not None}
-        generator = self._generator_for(settings)
+        scored = [s for s in score_windows(question, windows, cosines, self.store.lexical.idf, g.coverage_weight)
+                  if is_current(s, texts)]
+        timings["evidence"] = time.perf_counter() - started - timings["retrieve"]
+        if is_summary_request(question):
+            reply = summary(summary_windows(scored, g.min_evidence), texts)
+            return AnswerStream(iter(()), lambda _draft: done(reply, hits), question)
+        if not scored or scored[0].score < g.min_evidence:
+            return stop(compose(question, scored, [], texts, g.min_evidence).reason, hits)
 
-        def verify(draft: str):
-            return verify_answer(question, draft.strip(), used, texts,
-                                 min_support=settings.grounding.min_support,
-                                 min_relevance=settings.grounding.min_relevance)
+        # 3. the reader drafts short answers; each is checked against its own sentence
+        readings = []
+        reader = reader_for(self._generator_for(settings), settings.generation)
 
-        def finish(draft: str, verdict) -> Answer:
-            timings["generate"] = time.perf_counter() - started - timings["retrieve"]
-            if verdict is None or verdict.abstained:
-                reason = verdict.reason if verdict else "no reading of the passages was supported by them"
-                return self._abstain(question, used, draft, reason, started, timings)
-            return Answer(question, verdict.text, False, verdict.citations, tuple(used),
-                          draft=draft, reason=verdict.reason,
-                          seconds=time.perf_counter() - started, timings=timings)
+        def finish(draft: str) -> Answer:
+            checked = [check_reading(question, r, texts[r.scored.window.hit.chunk.source],
+                                     g.min_short_coverage, g.max_answer_gap) for r in readings]
+            return done(compose(question, scored, checked, texts, g.min_evidence), hits, draft)
 
-        if generator.uses_chat_template:
-            prompt = dataclasses.replace(prompt, max_tokens=gen.max_tokens)
-            return AnswerStream(one_completion_at_a_time(generator.generate(prompt)),
-                                lambda draft: finish(draft, verify(draft)), question)
-        return AnswerStream(*self._read_windows(question, windows, similarities, verify, finish, gen, generator),
-                            question)
-
-    def _generator_for(self, settings: Settings) -> Generator:
-        """The Assistant's model, or the other GGUF these settings name (loaded once)."""
-        path = settings.models.gguf_path
-        if settings is self.settings or not path or path == self.settings.models.gguf_path:
-            return self.generator
-        if Path(path) == getattr(self.generator, "path", None):
-            return self.generator
-        with self._models_lock:
-            if path not in self._generators:
-                self._generators[path] = LlamaGenerator(check_gguf(Path(path)), settings.generation)
-            return self._generators[path]
+        return AnswerStream(reader.read(question, scored, readings, hits), finish, question)
 
     def answerability(self, question: str) -> float:
         """How close the nearest sentence of the retrieved passages is to the question
@@ -273,56 +207,8 @@ class Assistant:
         question = validate_question(question, self.settings.generation.max_question_chars)
         vector = self.embedder.embed([question])[0]
         hits = self._retrieve(question, self.settings.retrieval.top_k, vector=vector)
-        return answerability(self._sentence_similarities(vector, hits)[1])
+        return answerability(self._sentences.cosines(vector, [w.sentence for w in sentence_windows(hits)]))
 
-    def _sentence_similarities(self, vector, hits) -> tuple[list, list[float]]:
-        """The sentence windows of the hits and each sentence's cosine with the question
-        (whose embedding is `vector`); only sentences not met before are embedded."""
-        windows = sentence_windows(hits)
-        cache = self._sentence_vectors
-        if len(cache) > SENTENCE_CACHE_SIZE:
-            cache.clear()
-        known = {w.sentence: cache[w.sentence] for w in windows if w.sentence in cache}
-        new = list(dict.fromkeys(w.sentence for w in windows if w.sentence not in known))
-        if new:
-            vectors = self.embedder.embed(new)
-            known.update(zip(new, vectors))
-            cache.update(zip(new, vectors))
-        return windows, [float(known[w.sentence] @ vector) for w in windows]
-
-    def _read_windows(self, question, windows, similarities, verify, finish, gen, generator):
-        """Base models: ask about the best few sentence windows one at a time (reading.py)."""
-        ranked = rank_windows(question, windows, similarities)[: gen.reading_windows]
-        readings: list[Reading] = []
-        outcome = {}
-
-        def pieces():
-            for window in ranked:
-                avoid: tuple[str, ...] = ()
-                for _attempt in range(2):
-                    prompt = build_reading_prompt(question, window.text, avoid, gen.reading_max_tokens)
-                    draft = []
-                    for piece in one_completion_at_a_time(generator.generate(prompt)):
-                        draft.append(piece)
-                        yield piece
-                    yield "\n"
-                    text = "".join(draft).strip()
-                    reading = Reading(window, text, verify(text))
-                    readings.append(reading)
-                    # A draft that only repeats the question's words (the person asked about,
-                    # not the one they met) gets one more try that can't start the same way.
-                    if not reading.verdict.only_restates:
-                        break
-                    avoid = (text.split()[0],)
-            best = choose(readings)
-            outcome["answer"] = finish(best.draft if best else "\n".join(r.draft for r in readings),
-                                       best.verdict if best else _last_verdict(readings))
-
-        return pieces(), lambda _draft: outcome["answer"]
-
-    def _abstain(self, question, hits, draft, reason, started, timings) -> Answer:
-        return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reason,
-                      seconds=time.perf_counter() - started, timings=timings)
 
 def _default_docs(index: str | Path) -> Path:
     recorded = recorded_docs_folder(index)
@@ -348,10 +234,6 @@ def validate_question(question, max_chars: int) -> str:
             f"(put long material into a document in the folder instead)"
         )
     return question
-
-
-def _last_verdict(readings):
-    return readings[-1].verdict if readings else None
 
 
 def _load_existing(index: str | Path, embedder: Embedder, settings: Settings) -> VectorStore:

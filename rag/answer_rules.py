@@ -1,0 +1,157 @@
+"""Pure: does a short answer (a name, number, option or phrase) answer *this* question?
+
+A quote that exists in a file is not enough: the 270M reader happily copies the man
+page's title line, another number from the same page, or the place of a different
+meeting. Each rule below is one small function that returns why a span fails, or None;
+`span_problem` applies them in order. The evidence sentence's own relevance (its share of
+the question's distinctive terms) is checked in evidence.py.
+
+No I/O and no models.
+"""
+from __future__ import annotations
+
+import re
+
+from .lexical import terms
+
+_MONTHS = ("january february march april may june july august september october november "
+           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_NUMBER_WORDS = set("""zero one two three four five six seven eight nine ten eleven twelve
+twenty thirty forty fifty hundred thousand million billion once twice dozen""".split())
+_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
+_WORD = re.compile(r"[^\W_]+(?:[-'.][^\W_]+)*")
+_TITLE_LINE = re.compile(r"^\s*(?:#{1,6}\s|\S+\(\d\w*\)(?:\s|$))")
+
+PERSON, DATE, NUMBER, OPTION, PLACE = "person", "date", "number", "option", "place"
+
+
+def expected_type(question: str) -> str | None:
+    """What kind of answer the question asks for, when its wording says (None: any phrase).
+
+    >>> [expected_type(q) for q in ["Who maintains it?", "When was it released?",
+    ...  "How many lines does head print?", "Which option makes grep ignore case?",
+    ...  "Where is the file kept?", "What does the -z option do?"]]
+    ['person', 'date', 'number', 'option', 'place', None]
+    """
+    q = " ".join(question.lower().split())
+    if re.match(r"(?:who|whom|whose)\b|(?:which|what) (?:person|people|author|maintainer)s?\b", q):
+        return PERSON
+    if re.match(r"(?:when|since when|(?:in )?(?:what|which) (?:date|day|year|month|time)s?)\b", q):
+        return DATE
+    if re.match(r"(?:how (?:many|much|long|old|far|big|large|often)|(?:what|which) "
+                r"(?:percentage|amount|number|size|port))\b", q) or re.search(
+                r"\b(?:default|maximum|minimum|max|min) (?:number|value|size|amount|count|limit)\b", q):
+        return NUMBER
+    if re.match(r"(?:which|what) (?:\w+ ){0,2}(?:option|flag|switch)s?\b", q) and not re.match(
+            r"what (?:\w+ ){0,2}(?:option|flag|switch)s? (?:do|does)\b", q):
+        return OPTION
+    if re.match(r"where\b", q):
+        return PLACE
+    return None
+
+
+def type_problem(question: str, span: str) -> str | None:
+    """Why the span is not the kind of answer asked for, or None.
+
+    >>> type_problem("How many lines does head print by default?", "10")
+    >>> type_problem("How many lines does head print by default?", "the first lines")
+    'the question asks for a number but the answer holds none'
+    >>> type_problem("Which option makes grep ignore case?", "-i")
+    >>> type_problem("Which option makes grep ignore case?", "case distinctions")
+    'the question asks for an option but the answer names none'
+    >>> type_problem("Who did Madrakhimov meet?", "a significant meeting")
+    'the question asks for a person or organisation but the answer names none'
+    """
+    kind = expected_type(question)
+    words = [w.lower() for w in _WORD.findall(span)]
+    has_number = bool(re.search(r"\d", span)) or any(w in _NUMBER_WORDS for w in words)
+    if kind == NUMBER and not has_number:
+        return "the question asks for a number but the answer holds none"
+    if kind == DATE and not (has_number or any(w in _MONTHS for w in words)):
+        return "the question asks for a date but the answer holds none"
+    if kind == OPTION and not _OPTION.search(span):
+        return "the question asks for an option but the answer names none"
+    if kind == PERSON and not any(w[:1].isupper() for w in _WORD.findall(span)):
+        return "the question asks for a person or organisation but the answer names none"
+    if kind == PLACE and not re.search(r"[A-Z/~\\]", span):
+        return "the question asks for a place but the answer names none"
+    return None
+
+
+def restates_question(question: str, span: str) -> str | None:
+    """Why the span only repeats the question's own terms, or None.
+
+    >>> restates_question("Who did Muzaffar Madrakhimov meet?", "Muzaffar Madrakhimov")
+    "'Muzaffar Madrakhimov' only repeats the question"
+    >>> restates_question("Who did Muzaffar Madrakhimov meet?", "Zeynal Hajiyev") is None
+    True
+    """
+    span_terms = set(terms(span)) or {w.lower() for w in _WORD.findall(span)}
+    asked = set(terms(question)) | {w.lower() for w in _WORD.findall(question)}
+    if not span_terms - asked and not _OPTION.search(span) or not span.strip():
+        return f"{span!r} only repeats the question"
+    return None
+
+
+def heading_problem(line: str) -> str | None:
+    """Why the line a span comes from is a title or heading rather than a statement.
+
+    >>> heading_problem("TAR(1)            GNU TAR Manual            TAR(1)")
+    'it comes from a title or heading line, not a statement'
+    >>> heading_problem("## Installation"), heading_problem("SYNOPSIS") is not None
+    ('it comes from a title or heading line, not a statement', True)
+    >>> heading_problem("The -z option filters the archive through gzip.") is None
+    True
+    """
+    stripped = line.strip()
+    letters = [c for c in stripped if c.isalpha()]
+    if _TITLE_LINE.match(stripped):
+        return "it comes from a title or heading line, not a statement"
+    if letters and all(c.isupper() for c in letters) and len(stripped.split()) <= 8:
+        return "it comes from a title or heading line, not a statement"
+    return None
+
+
+def distance_problem(window_text: str, span_start: int, span_end: int, anchors: list[int],
+                     max_gap: int = 12) -> str | None:
+    """Why the span is too far from the question's terms in its sentence, or None.
+
+    `anchors` are character offsets (in `window_text`) of the question's terms found
+    there; the span must sit within `max_gap` words of one of them, in the part of the
+    sentence they point at, not in another clause about something else.
+
+    >>> t = "The -v option inverts the match, while -i makes it ignore case."
+    >>> distance_problem(t, t.index("-i"), t.index("-i") + 2, [t.index("ignore")]) is None
+    True
+    >>> print(distance_problem(t, t.index("-v"), t.index("-v") + 2, [t.index("ignore")], max_gap=5))
+    it sits 8 words from the question's terms (at most 5)
+    """
+    if not anchors:
+        return "no term of the question is near it"
+    words = [m.start() for m in _WORD.finditer(window_text)] or [0]
+
+    def word_index(offset: int) -> int:
+        return sum(1 for w in words if w < offset)
+
+    a, b = word_index(span_start), word_index(span_end)
+    gap = min(max(0, word_index(x) - b, a - word_index(x) - 1) for x in anchors)
+    if gap > max_gap:
+        return f"it sits {gap} words from the question's terms (at most {max_gap})"
+    return None
+
+
+def length_problem(span: str, max_words: int = 16) -> str | None:
+    """
+    >>> length_problem("Tashkent"), length_problem("word " * 20)
+    (None, 'a short answer has at most 16 words; this has 20')
+    """
+    n = len(span.split())
+    return None if n <= max_words else f"a short answer has at most {max_words} words; this has {n}"
+
+
+def span_problem(question: str, span: str, window_text: str, span_start: int, span_end: int,
+                 line: str, anchors: list[int], max_gap: int = 12) -> str | None:
+    """The first rule the span breaks, or None when it may be shown as the short answer."""
+    return (length_problem(span) or restates_question(question, span)
+            or heading_problem(line) or type_problem(question, span)
+            or distance_problem(window_text, span_start, span_end, anchors, max_gap))

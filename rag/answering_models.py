@@ -1,0 +1,61 @@
+"""The Assistant's answering models: the default GGUF, others chosen per question, warm-up.
+
+Kept apart from the question path (pipeline.py). A GGUF is loaded once per process and
+only when first needed (indexing never needs one); before that, llama_check makes sure
+the llama.cpp build runs it without crashing.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .concurrency import one_completion_at_a_time
+from .config import Settings
+from .generation import Generator, LlamaGenerator, check_gguf, default_models_dir, resolve_gguf
+from .prompting import build_prompt, build_reading_prompt
+
+
+class AnsweringModels:
+    """Mixed into Assistant; needs .settings, ._generator, ._generators, ._models_lock,
+    .embedder and .store."""
+
+    @property
+    def generator(self) -> Generator:
+        """The answering model, loaded on first use (indexing never needs it)."""
+        if self._generator is None:
+            path = resolve_gguf(self.settings.models)
+            self._generator = LlamaGenerator(path, self.settings.generation)
+        return self._generator
+
+    def _generator_for(self, settings: Settings) -> Generator:
+        """The Assistant's model, or the other GGUF these settings name (loaded once)."""
+        path = settings.models.gguf_path
+        if settings is self.settings or not path or path == self.settings.models.gguf_path:
+            return self.generator
+        if Path(path) == getattr(self.generator, "path", None):
+            return self.generator
+        with self._models_lock:
+            if path not in self._generators:
+                self._generators[path] = LlamaGenerator(check_gguf(Path(path)), settings.generation)
+            return self._generators[path]
+
+    def model_choices(self) -> list[Path]:
+        """GGUF files to answer with: the one in use and those in the models folder."""
+        folder = Path(self.settings.models.models_dir) if self.settings.models.models_dir else default_models_dir()
+        current = getattr(self.generator, "path", None)
+        found = sorted(folder.glob("*.gguf"))
+        return ([current] if current and current not in found else []) + found
+
+    def warm_up(self, settings: Settings | None = None) -> None:
+        """Load both models and run each once, so the first question pays no hidden load.
+
+        For a base model this also evaluates the reading prompt's fixed worked examples,
+        which llama.cpp then reuses from its cache for every question.
+        """
+        self.embedder.embed(["warm up"])
+        self.store.prepare()
+        generator = self._generator_for(settings or self.settings)
+        prompt = (build_prompt("Hello?", []) if generator.uses_chat_template
+                  else build_reading_prompt("Who?", "Ana met Bo.", max_tokens=1))
+        for _piece in one_completion_at_a_time(generator.generate(dataclasses.replace(prompt, max_tokens=1))):
+            pass

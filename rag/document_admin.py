@@ -1,0 +1,56 @@
+"""The Assistant's document management: list, add, remove and re-index its folder.
+
+Kept apart from the question path (pipeline.py). Index updates build a new store and
+swap it in with one assignment, so a question asked meanwhile sees the old index whole
+or the new one whole; one update at a time runs per process.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .documents import AddedFile, DocumentInfo, add_files, list_documents, remove_file
+from .errors import DocumentsError
+from .indexing import IndexReport, Log, sync_index
+from .loading import read_source_text
+
+
+class DocumentAdmin:
+    """Mixed into Assistant; needs .store, .embedder, .settings, .docs, .index_dir,
+    .report and ._index_lock."""
+
+    def reindex(self, log: Log = lambda _: None, rebuild: bool = False) -> IndexReport:
+        with self._index_lock:
+            return self._sync(log, rebuild)
+
+    def _sync(self, log: Log, rebuild: bool = False) -> IndexReport:
+        self.store, self.report = sync_index(self.docs, self.index_dir, self.embedder,
+                                             self.settings, log=log, rebuild=rebuild)
+        return self.report
+
+    def documents(self) -> list[DocumentInfo]:
+        """The indexed files: name, date, number of passages, size."""
+        return list_documents(self.store.manifest, self.docs)
+
+    def add_documents(self, paths: list[str | Path], log: Log = lambda _: None
+                      ) -> tuple[list[AddedFile], IndexReport | None]:
+        """Copy files into the documents folder under safe names, then index them.
+
+        Returns one AddedFile per path (added, already there, or refused with the reason)
+        and the index report (None when no file was added).
+        """
+        with self._index_lock:
+            added = add_files(paths, self.docs, self.settings.loading)
+            report = self._sync(log) if any(a.saved_as for a in added) else None
+        return added, report
+
+    def remove_document(self, source: str, log: Log = lambda _: None) -> IndexReport:
+        """Take one file out of the index; the file moves to the folder's `.removed/`."""
+        with self._index_lock:
+            if self.store.sources == [source]:
+                raise DocumentsError(f"{source!r} is the only document; add another before removing it")
+            remove_file(self.docs, source, self.store.sources)
+            return self._sync(log)
+
+    def source_text(self, source: str) -> str | None:
+        """The current text of a document in the folder (None if it is gone or unreadable)."""
+        return read_source_text(self.docs, source)

@@ -1,0 +1,182 @@
+"""Pure: which sentences of the retrieved passages answer the question, and how well.
+
+Every answer leads with evidence: sentences copied from the documents. A sentence is
+evidence for a question when it carries the question's *distinctive* terms, weighted by
+their rarity in the corpus (BM25's IDF): "Madrakhimov" weighs far more than "Uzbekistan"
+in a corpus about Uzbekistan, and a term no document holds weighs most of all, so a
+sentence that shares only a country and a year with the question scores low. A sentence
+that opens by pointing back ("This encounter in Tashkent ...") is read together with the
+sentence before it, which is quoted too.
+
+The score mixes that IDF-weighted coverage with the embedding cosine of question and
+sentence (paraphrases share no words). No I/O and no models: callers pass the cosines and
+an IDF function.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .chunking import split_sentences
+from .lexical import terms
+from .types import Hit
+
+# Words that frame a question without naming its subject.
+_FRAME_WORDS = """what which who whom whose when where why how many much does do did is are was were
+can could should would will may might name list give tell explain describe summarize summarise
+please kind type value mean means meaning happen happens happened between among""".split()
+# A sentence that opens with one of these continues the one before it.
+_REFERS_BACK = re.compile(
+    r"^\W*(?:this|these|that|those|it|its|he|she|his|her|they|their|them|there|here|such|"
+    r"both|the same|the latter|the former)\b", re.IGNORECASE)
+_SUMMARY_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:summari[sz]e|sum up|give (?:me )?(?:a |an )?(?:summary|overview)|"
+    r"(?:can you |could you )?explain|describe|outline|tl;?dr|what (?:does|do) .{1,80} say\b)",
+    re.IGNORECASE)
+
+
+def frame_stems() -> frozenset[str]:
+    return frozenset(s for w in _FRAME_WORDS for s in terms(w))
+
+
+def question_stems(question: str) -> list[str]:
+    """The question's subject terms, stemmed as BM25 stems them, in order, once each.
+
+    >>> question_stems("Where did the meeting between Madrakhimov and the IOM take place?")
+    ['meet', 'madrakhimov', 'iom', 'take', 'place']
+    """
+    frame = frame_stems()
+    return list(dict.fromkeys(s for s in terms(question) if s not in frame))
+
+
+def coverage(weights: dict[str, float], stems: set[str]) -> float:
+    """The IDF-weighted share of the question's terms found among `stems`.
+
+    >>> coverage({"madrakhimov": 3.0, "uzbekistan": 0.2, "meet": 0.8}, {"uzbekistan", "meet"})
+    0.25
+    >>> coverage({}, {"meet"})
+    0.0
+    """
+    total = sum(weights.values())
+    return sum(w for s, w in weights.items() if s in stems) / total if total else 0.0
+
+
+def refers_back(sentence: str) -> bool:
+    """
+    >>> refers_back("This encounter in Tashkent marked a pivotal moment."), refers_back("Tashkent is big.")
+    (True, False)
+    """
+    return bool(_REFERS_BACK.match(sentence))
+
+
+def is_summary_request(question: str) -> bool:
+    """
+    >>> is_summary_request("Summarize what the manual says about tar"), is_summary_request("Explain how grep works")
+    (True, True)
+    >>> is_summary_request("What does the -z option do?")
+    False
+    """
+    return bool(_SUMMARY_REQUEST.match(question)) and not re.match(
+        r"^\s*what (?:does|do) (?:the )?\S*-{1,2}\w", question, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A sentence of a retrieved chunk, with the sentence before it for context."""
+
+    hit: Hit
+    start: int  # file offsets of the sentence itself
+    end: int
+    context_start: int  # where its quote starts: the previous sentence when it refers back
+    sentence: str  # the sentence, white space folded: what is embedded and ranked
+    text: str  # previous sentence + sentence, folded: what a base model reads
+    previous: str = ""  # the previous sentence, folded ("" for a chunk's first)
+
+    @property
+    def sentence_key(self) -> tuple[str, int]:
+        return (self.hit.chunk.source, self.start)
+
+    @property
+    def quoted_text(self) -> str:
+        """What the evidence quote holds, folded: the sentence, with what it refers back to."""
+        return self.text if self.context_start < self.start else self.sentence
+
+
+def sentence_windows(hits: list[Hit]) -> list[Window]:
+    """Every sentence of every hit once (chunks overlap), in retrieval order.
+
+    >>> from rag.types import Chunk, Hit
+    >>> hit = Hit(Chunk(0, "a.txt", "One here. This  there.", 10, 32, 1, 1), 0.5)
+    >>> [(w.start, w.context_start, w.text) for w in sentence_windows([hit, hit])]
+    [(10, 10, 'One here.'), (20, 10, 'One here. This there.')]
+    """
+    seen, windows = set(), []
+    for hit in hits:
+        text, base = hit.chunk.text, hit.chunk.start_char
+        spans = split_sentences(text)
+        for i, (a, b) in enumerate(spans):
+            key = (hit.chunk.source, base + a)
+            if key in seen:
+                continue
+            seen.add(key)
+            sentence = " ".join(text[a:b].split())
+            prev_a, prev_b = spans[i - 1] if i else (a, a)
+            previous = " ".join(text[prev_a:prev_b].split())
+            context = prev_a if i and refers_back(sentence) else a
+            windows.append(Window(hit, base + a, base + b, base + context, sentence,
+                                  f"{previous} {sentence}".strip(), previous))
+    return windows
+
+
+@dataclass(frozen=True)
+class ScoredWindow:
+    window: Window
+    coverage: float  # IDF-weighted share of the question's terms in what the quote holds
+    cosine: float  # embedding similarity of question and sentence
+    score: float  # the two mixed: how well this sentence answers the question's terms
+
+    @property
+    def matched(self) -> float:
+        return self.coverage
+
+
+def score_windows(question: str, windows: list[Window], cosines: list[float],
+                  idf: Callable[[list[str]], dict[str, float]],
+                  coverage_weight: float = 0.6) -> list[ScoredWindow]:
+    """Each window scored as evidence for the question, best first.
+
+    >>> from rag.types import Chunk, Hit
+    >>> text = "Rain fell in Tashkent. Madrakhimov meets Hajiyev in Tashkent."
+    >>> ws = sentence_windows([Hit(Chunk(0, "a.txt", text, 0, len(text), 1, 1), 0.5)])
+    >>> idf = lambda stems: {s: (3.0 if s == "madrakhimov" else 0.5) for s in stems}
+    >>> [round(s.coverage, 2) for s in score_windows("Whom did Madrakhimov meet in Tashkent?", ws, [0.4, 0.4], idf)]
+    [1.0, 0.12]
+    """
+    stems = question_stems(question)
+    weights = idf(stems) if stems else {}
+    scored = []
+    for window, cosine in zip(windows, cosines):
+        found = set(terms(window.quoted_text))
+        cov = coverage(weights, found)
+        scored.append(ScoredWindow(window, cov, cosine, coverage_weight * cov + (1 - coverage_weight) * cosine))
+    return sorted(scored, key=lambda s: (-s.score, s.window.hit.chunk.source, s.window.start))
+
+
+def summary_windows(scored: list[ScoredWindow], min_score: float, most: int = 5) -> list[ScoredWindow]:
+    """The key sentences for "summarise/explain" requests: the best `most` sentences above
+    `min_score`, from the best-scoring document, in document order.
+
+    >>> from rag.types import Chunk, Hit
+    >>> h = Hit(Chunk(0, "a.txt", "", 0, 0, 1, 1), 0.5)
+    >>> s = [ScoredWindow(Window(h, start, start + 5, start, "", ""), 0, 0, score)
+    ...      for start, score in [(30, 0.9), (10, 0.7), (50, 0.2)]]
+    >>> [w.window.start for w in summary_windows(s, 0.5)]
+    [10, 30]
+    """
+    good = [s for s in scored if s.score >= min_score]
+    if not good:
+        return []
+    source = good[0].window.hit.chunk.source
+    chosen = [s for s in good if s.window.hit.chunk.source == source][:most]
+    return sorted(chosen, key=lambda s: s.window.start)
