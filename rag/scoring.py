@@ -66,11 +66,11 @@ def _continues(token_edge: str, neighbour: str, beyond: str) -> bool:
     """Whether `neighbour`, next to the match's edge character, makes the match part of a
     longer token. `beyond` is the character after the neighbour (away from the match).
 
-    A letter or digit always continues a token; after punctuation at the edge, so do
-    ".", "-", "_" and "/"; a number continues through "." or "," into a digit ("1.5",
-    "1,000").
+    A letter, digit or "_" always continues a token ("snake_case" is one word); after
+    punctuation at the edge, so do ".", "-" and "/"; a number continues through "." or ","
+    into a digit ("1.5", "1,000").
     """
-    if neighbour.isalnum():
+    if neighbour.isalnum() or neighbour == "_":
         return True
     if not token_edge.isalnum():
         return neighbour in _TOKEN_JOINERS
