@@ -39,7 +39,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from answer_quality import (percent, answered_correct_share, ask_offtopic, ask_set, markdown_rows,  # noqa: E402
+from answer_quality import (answered_correct_share, ask_offtopic, ask_set, markdown_rows, percent,  # noqa: E402
                             open_realdocs, split_samples)
 from squad_corpus import DEFAULT_SQUAD, build, load_squad  # noqa: E402
 
