@@ -1,6 +1,8 @@
 """Retrieval and answer quality on the SQuAD 2.0 sample: the whole benchmark, one command.
 
     .venv/bin/python benchmarks/bench_quality.py [--answers 100] [--no-answers]
+        [--realdocs-questions benchmarks/data/realdocs_qa.jsonl --realdocs-docs benchmarks/data/realdocs]
+        [--offtopic benchmarks/data/offtopic_qa.jsonl]
 
 1. Builds the corpus and question files from shared/eval/squad2-dev-part.json
    (squad_corpus.py; one file per article, dev = odd articles, test = even ones).
@@ -15,10 +17,13 @@
    question; the coverage/precision trade-off per threshold on the dev split, the chosen
    threshold (the lowest whose dev abstention precision is >= 70%), and the same threshold
    on the test split. Writes a table and a plot.
-4. Answers, with the default model (temperature 0) on a fixed sample of the test split
-   (`--answers` answerable + as many unanswerable): exact match, token F1, containment,
-   citation precision, abstention precision/recall, latency; next to the bare model
-   handed the gold paragraph with a plain Passage/Question/Answer prompt.
+4. Answers, with the default model (temperature 0) on a fixed sample of each split
+   (`--answers` answerable + as many unanswerable, dev and test reported apart): accuracy
+   (the answer holds an expected answer as whole tokens) next to wrong answers, evidence@1,
+   exact match, token F1, citation precision, abstention, latency; on test, next to the
+   bare model handed the gold paragraph with a plain Passage/Question/Answer prompt.
+5. The same figures on the real-documents set, per split (skipped, saying so, when its
+   files are missing), and the abstention rate on off-topic questions (answer_quality.py).
 
 Writes benchmarks/results/quality.md and quality.json, and the plot benchmarks/quality-abstention.png.
 """
@@ -26,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -35,14 +39,17 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from answer_quality import (answered_correct_share, ask_offtopic, ask_set, markdown_rows, percent,  # noqa: E402
+                            open_realdocs, split_samples)
 from squad_corpus import DEFAULT_SQUAD, build, load_squad  # noqa: E402
 
 from rag import Assistant  # noqa: E402
-from rag.evaluation import EvalResult, load_questions, summarize  # noqa: E402
+from rag.evaluation import load_questions  # noqa: E402
 from rag.scoring import (contains_answer, first_hit_rank, mean_reciprocal_rank,  # noqa: E402
                          precision_recall, recall_at)
 
 RESULTS = HERE / "results"
+DATA = HERE / "data"
 
 
 def char_chunks(text: str, size: int = 1000, overlap: int = 100) -> list[str]:
@@ -162,14 +169,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=Path, default=DEFAULT_SQUAD)
     parser.add_argument("--answers", type=int, default=100,
-                        help="answerable (and as many unanswerable) test questions to answer with the model")
+                        help="answerable (and as many unanswerable) questions per split (dev, test) to answer "
+                             "with the model")
     parser.add_argument("--no-answers", action="store_true", help="skip the model: retrieval and abstention only")
+    parser.add_argument("--realdocs-questions", type=Path, default=DATA / "realdocs_qa.jsonl",
+                        help="questions about real documents (rag eval format, with dev/test splits)")
+    parser.add_argument("--realdocs-docs", type=Path, default=DATA / "realdocs", help="the real documents")
+    parser.add_argument("--offtopic", type=Path, default=DATA / "offtopic_qa.jsonl",
+                        help='off-topic questions, each asked against its "corpus" (squad or realdocs)')
     args = parser.parse_args()
 
     paths = build(args.squad, RESULTS / "squad")
     articles = load_squad(args.squad)
     everything = load_questions(paths["all"])
-    split = {row["id"]: row["split"] for row in map(json.loads, paths["all"].read_text().splitlines())}
     answerable = [q for q in everything if q.answerable]
     started = time.perf_counter()
     assistant = Assistant.open(paths["docs"], RESULTS / "squad" / "index")
@@ -184,7 +196,7 @@ def main() -> None:
 
     scores = np.array([assistant.answerability(q.question) for q in everything])
     unanswerable = np.array([not q.answerable for q in everything])
-    dev = np.array([split[q.id] == "dev" for q in everything])
+    dev = np.array([q.split == "dev" for q in everything])
     dev_rows = abstention_table(scores[dev], unanswerable[dev])
     test_rows = abstention_table(scores[~dev], unanswerable[~dev])
     chosen = choose_threshold(dev_rows)
@@ -193,25 +205,25 @@ def main() -> None:
                             "setting": assistant.settings.grounding.min_answerability}
     plot(dev_rows, test_rows, chosen, HERE / "quality-abstention.png")  # tracked: the README shows it
 
+    sets, rows = {}, []
     if not args.no_answers:
-        rng = random.Random(13)
-        test = [q for q in everything if split[q.id] == "test"]
-        sample = (rng.sample([q for q in test if q.answerable], args.answers)
-                  + rng.sample([q for q in test if not q.answerable], args.answers))
-        results = []
-        for number, q in enumerate(sample, 1):
-            ranking = tuple(h.chunk.text for h in assistant.search(q.question, 10))
-            results.append(EvalResult(q, assistant.ask(q.question), ranking))
-            if number % 20 == 0:
-                print(f"answered {number}/{len(sample)}", file=sys.stderr)
-        summary = summarize(results, assistant.settings.retrieval.top_k)
-        gold = gold_paragraph_answers(assistant, articles, [q for q in sample if q.answerable])
-        summary["bare_model_gold_paragraph_contains"] = round(sum(gold) / len(gold), 4)
-        summary["answered_correct_share"] = round(
-            sum(r.correct for r in results if r.question.answerable and not r.answer.abstained)
-            / max(1, sum(not r.answer.abstained for r in results if r.question.answerable)), 4)
-        report["answers"] = summary
-        report["answer_rows"] = [r.to_dict() for r in results]
+        results, sets["SQuAD sample"] = ask_set(assistant, split_samples(everything, args.answers), "SQuAD")
+        rows += [r.to_dict() | {"set": "squad"} for r in results]
+        test = [r for r in results if r.question.split == "test"]
+        gold = gold_paragraph_answers(assistant, articles, [r.question for r in test if r.question.answerable])
+        report["answers"] = sets["SQuAD sample"]["test"] | {  # the test figures, where they always were
+            "bare_model_gold_paragraph_contains": round(sum(gold) / len(gold), 4),
+            "answered_correct_share": answered_correct_share(test)}
+    realdocs = open_realdocs(args.realdocs_questions, args.realdocs_docs, RESULTS / "realdocs" / "index")
+    if realdocs:
+        results, sets["real documents"] = ask_set(*realdocs, "real documents", retrieval_only=args.no_answers)
+        rows += [r.to_dict() | {"set": "realdocs"} for r in results]
+    if not args.no_answers:
+        results, sets["off-topic"] = ask_offtopic(args.offtopic, {"squad": assistant,
+                                                                  "realdocs": realdocs and realdocs[0]})
+        rows += [r.to_dict() | {"set": "offtopic"} for r in results]
+    report["answer_sets"] = sets
+    report["answer_rows"] = rows
 
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "quality.json").write_text(json.dumps(report, indent=2))
@@ -233,26 +245,34 @@ def format_markdown(report: dict) -> str:
               "|---|---|---|---|---|"]
     for label, row in (("dev (where it was chosen)", a["chosen_on_dev"]), ("test", a["on_test"])):
         lines.append(f"| {label} | {row['threshold']} | {row['coverage']:.1%} | "
-                     f"{_pct(row['abstention_precision'])} | {_pct(row['abstention_recall'])} |")
+                     f"{percent(row['abstention_precision'])} | {percent(row['abstention_recall'])} |")
     if "answers" in report:
         s = report["answers"]
         lines += ["", f"| answers, default model, test sample ({s['answerable']} answerable + "
                       f"{s['unanswerable']} unanswerable) | value |", "|---|---|"]
         for key, label in (("exact_match", "exact match (answerable)"), ("f1", "token F1 (answerable)"),
                            ("answer_accuracy", "answer contains an expected answer (answerable)"),
+                           ("wrong_answerable", "answered wrongly (answerable)"),
+                           ("evidence_at_1", "first evidence quote holds an expected answer (answerable)"),
                            ("bare_model_gold_paragraph_contains", "bare model handed the gold paragraph, same questions"),
                            ("answered_correct_share", "right when it answers (answerable)"),
                            ("citation_precision", "citation precision"),
                            ("abstention_precision", "abstention precision (all abstentions)"),
                            ("abstention_recall", "abstention recall (unanswerable)"),
                            ("false_abstention_answerable", "abstains on answerable")):
-            lines.append(f"| {label} | {_pct(s[key])} |")
+            lines.append(f"| {label} | {percent(s[key])} |")
         lines.append(f"| latency p50 / p95 | {s['latency_p50_s']:.2f} s / {s['latency_p95_s']:.2f} s |")
+    if any("answer_accuracy" in s for splits in report["answer_sets"].values() for s in splits.values()):
+        lines += ["", *markdown_rows(report["answer_sets"])]
+    realdocs = report["answer_sets"].get("real documents", {})
+    if realdocs:
+        lines += ["", "| retrieval, real documents (answerable) | recall@1 | recall@5 | recall@10 | MRR |",
+                  "|---|---|---|---|---|"]
+        for split, m in realdocs.items():
+            if m.get("retrieval_mrr") is not None:
+                lines.append(f"| {split} | {m['retrieval_recall_at_1']:.1%} | {m['retrieval_recall_at_5']:.1%} | "
+                             f"{m['retrieval_recall_at_10']:.1%} | {m['retrieval_mrr']:.3f} |")
     return "\n".join(lines) + "\n"
-
-
-def _pct(value) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
 
 
 if __name__ == "__main__":

@@ -24,11 +24,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from answer_quality import progress_every  # noqa: E402
 from squad_corpus import DEFAULT_SQUAD, load_squad, sample_questions, write_articles  # noqa: E402
 
 from rag import Assistant  # noqa: E402
-from rag.evaluation import EvalQuestion, EvalResult, percentile, summarize  # noqa: E402
+from rag.evaluation import EvalQuestion, evaluate, percentile  # noqa: E402
 from rag.prompting import build_prompt  # noqa: E402
+from rag.scoring import contains_answer  # noqa: E402
 
 
 def main() -> None:
@@ -39,23 +41,22 @@ def main() -> None:
     args = parser.parse_args()
     articles = load_squad(args.squad)
     rows = sample_questions(articles, args.answerable, args.unanswerable)
-    questions = [EvalQuestion(r["id"], r["question"], tuple(r["answers"]), tuple(r["sources"]), r["answerable"])
-                 for r in rows]
+    questions = [EvalQuestion(r["id"], r["question"], tuple(r["answers"]), tuple(r["sources"]), r["answerable"],
+                              split=r["split"]) for r in rows]
     with tempfile.TemporaryDirectory() as tmp:
         write_articles(articles, Path(tmp) / "docs")
         assistant = Assistant.open(Path(tmp) / "docs", Path(tmp) / "index")
+        grounded, summary = evaluate(assistant, questions, progress=progress_every(20, "grounded"))
         generator = assistant.generator
-        grounded, raw = [], []
-        for q in questions:
-            grounded.append(EvalResult(q, assistant.ask(q.question)))
+        raw = []
+        for q in questions:  # the raw model is another system: not the assistant's evaluation loop
             started = time.perf_counter()
             hits = assistant.search(q.question)
             draft = "".join(generator.generate(build_prompt(q.question, hits))).strip()
             raw.append((q, draft, time.perf_counter() - started))
-    summary = summarize(grounded, assistant.settings.retrieval.top_k)
 
     def raw_correct(q, draft):
-        return any(a.lower() in draft.lower() for a in q.answers) if q.answerable else False
+        return contains_answer(draft, q.answers) if q.answerable else False
 
     answerable_raw = [(q, d) for q, d, _ in raw if q.answerable]
     raw_summary = {
@@ -70,6 +71,10 @@ def main() -> None:
     print(f"{'metric':34} {'grounded':>9} {'raw model':>10}")
     print(f"{'accuracy on answerable':34} {summary['answer_accuracy']:9.1%} {raw_summary['answer_accuracy']:10.1%}")
     print(f"{'correct when it answers':34} {precision:9.1%} {raw_precision:10.1%}")
+    print(f"{'wrong on answerable':34} {summary['wrong_answerable']:9.1%} "
+          f"{1 - raw_summary['answer_accuracy']:10.1%}")  # the raw model always answers
+    print(f"{'answers unanswerable':34} {summary['wrong_unanswerable']:9.1%} {1.0:10.1%}")
+    print(f"{'first evidence holds the answer':34} {summary['evidence_at_1']:9.1%}")
     print(f"{'abstains on unanswerable':34} {summary['abstention_unanswerable']:9.1%} {0.0:10.1%}")
     print(f"{'abstains on answerable':34} {summary['false_abstention_answerable']:9.1%} {0.0:10.1%}")
     print(f"{'source recall@4':34} {summary['source_recall_at_4']:9.1%}")

@@ -4,7 +4,7 @@
     rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
     rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M]
     rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
-                      [--retrieval-only]
+                      [--retrieval-only] [--split NAME]
 
 M is the retrieval mode: hybrid (default), dense or lexical.
 
@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     retrieval(p)
     p.add_argument("--retrieval-only", action="store_true",
                    help="score retrieval only (recall@1/5/10, MRR); don't load the answering model")
+    p.add_argument("--split", help='score only the questions whose "split" is NAME (e.g. dev or test)')
     p.add_argument("--model", help="GGUF file to answer with")
     common(p)
     return parser
@@ -145,33 +146,33 @@ def cmd_search(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluation import (RANKING_DEPTH, EvalResult, format_summary, format_table, load_questions,
-                             retrieval_summary, summarize)
-    from .scoring import first_hit_rank
+    from .eval_report import format_summary, format_table
+    from .evaluation import evaluate, load_questions, select_split
 
     questions = load_questions(args.questions)
+    if args.split:
+        questions = select_split(questions, args.split)
     assistant = _open(args, update=True)
+    results, summary = evaluate(assistant, questions, retrieval_only=args.retrieval_only,
+                                progress=None if args.json else _print_progress)
+    if args.split:
+        summary["split"] = args.split
     if args.retrieval_only:
-        answerable = [q for q in questions if q.answerable]
-        ranks = [first_hit_rank([h.chunk.text for h in assistant.search(q.question, RANKING_DEPTH)], q.answers)
-                 for q in answerable]
-        summary = {"questions": len(questions), "answerable": len(answerable), **retrieval_summary(ranks),
-                   "mode": assistant.settings.retrieval.mode}
+        summary["mode"] = assistant.settings.retrieval.mode
         print(json.dumps({"summary": summary}, indent=2) if args.json else format_summary(summary))
         return 0
-    results = []
-    for q in questions:
-        ranking = tuple(h.chunk.text for h in assistant.search(q.question, RANKING_DEPTH))
-        results.append(EvalResult(q, assistant.ask(q.question), ranking))
-        if not args.json:
-            print(f"{q.id}: {results[-1].answer.text[:70]}", file=sys.stderr)
-    summary = summarize(results, assistant.settings.retrieval.top_k)
     if args.json:
         print(json.dumps({"summary": summary, "results": [r.to_dict() for r in results]}, indent=2,
                          ensure_ascii=False))
     else:
         print(format_table(results, summary))
     return 0
+
+
+def _print_progress(done: int, total: int, result) -> None:
+    shown = (f"first hit at rank {result.hit_rank}" if result.answer is None
+             else " ".join(result.answer.text.split())[:70])
+    print(f"[{done}/{total}] {result.question.id}: {shown}", file=sys.stderr)
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval}

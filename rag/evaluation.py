@@ -1,24 +1,30 @@
 """Score the assistant on a question set (JSON lines, as in shared/eval/seeds_qa.jsonl).
 
-Each line: {"id", "question", "answers": [...], "sources": [...], "answerable": bool}.
-Reading the file and scoring are separate from asking, so the metrics are pure functions
-of the answers and can be tested without a model (the formulas are in scoring.py).
+Each line: {"id", "question", "answers": [...], "sources": [...], "answerable": bool},
+optionally "split" (e.g. "dev" or "test") and "kind" (what sort of question it is).
+`evaluate` is the one loop that asks the questions (the CLI and the benchmarks call it);
+everything else is a pure function of the answers, testable without a model (the
+formulas are in scoring.py).
 
 Retrieval is scored on answerable questions from the top RANKING_DEPTH passages: a hit is
-a passage that contains an expected answer. Answers are scored by containment (the
-seed set's rule), and by SQuAD's exact match and token F1 on answerable questions (an
-abstention scores 0). Abstention is scored as a prediction of "unanswerable".
+a passage that contains an expected answer. Answers are scored by containment as whole
+tokens (the seed set's rule), and by SQuAD's exact match and token F1 on answerable
+questions (an abstention scores 0). An answer is *wrong* when it is given and does not
+hold an expected answer, or is given at all to an unanswerable question: what costs
+trust, where an abstention only costs coverage. Abstention is scored as a prediction of
+"unanswerable". This module does not judge answers with a model.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
 from .scoring import (contains_answer, exact_match, first_hit_rank, mean_reciprocal_rank,
                       precision_recall, recall_at, token_f1)
-from .types import Answer
+from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Answer
 
 RANKING_DEPTH = 10  # passages retrieved per question for recall@1/5/10 and MRR
 
@@ -30,12 +36,20 @@ class EvalQuestion:
     answers: tuple[str, ...]
     sources: tuple[str, ...]
     answerable: bool
+    split: str | None = None  # e.g. "dev" (tune on it) or "test" (report on it)
+    kind: str | None = None  # what sort of question, as the file labels it
 
 
 @dataclass(frozen=True)
 class EvalResult:
+    """One question and what the assistant made of it.
+
+    `answer` is None when only retrieval was scored (`evaluate(..., retrieval_only=True)`):
+    then only `ranking` and `hit_rank` mean anything.
+    """
+
     question: EvalQuestion
-    answer: Answer
+    answer: Answer | None
     ranking: tuple[str, ...] = ()  # texts of the top RANKING_DEPTH passages, best first
 
     @property
@@ -43,6 +57,28 @@ class EvalResult:
         if not self.question.answerable:
             return self.answer.abstained
         return not self.answer.abstained and contains_answer(self.answer.text, self.question.answers)
+
+    @property
+    def wrong(self) -> bool:
+        """An answer given that should not have been: it lacks every expected answer, or
+        the question has none. An abstention is never wrong (only unhelpful)."""
+        if self.answer.abstained:
+            return False
+        return not self.question.answerable or not contains_answer(self.answer.text, self.question.answers)
+
+    @property
+    def evidence_at_1(self) -> bool | None:
+        """Whether the first evidence quote holds an expected answer (None: unanswerable)."""
+        if not self.question.answerable:
+            return None
+        evidence = self.answer.evidence
+        return bool(evidence) and contains_answer(evidence[0].quote, self.question.answers)
+
+    @property
+    def answer_kind(self) -> str:
+        """SHORT, EVIDENCE, SUMMARY or ABSTAINED; an answer that doesn't say is short or
+        abstained (what answers were before kinds existed)."""
+        return self.answer.kind or (ABSTAINED if self.answer.abstained else SHORT)
 
     @property
     def hit_rank(self) -> int | None:
@@ -70,20 +106,30 @@ class EvalResult:
         return [any(_same_file(c.source, e) for e in self.question.sources) for c in self.answer.citations]
 
     def to_dict(self) -> dict:
+        q = self.question
+        labels = {"split": q.split, "question_kind": q.kind}
+        if self.answer is None:  # retrieval only
+            return {"id": q.id, "question": q.question, "answerable": q.answerable,
+                    "hit_rank": self.hit_rank if q.answerable else None, **labels}
         return {
-            "id": self.question.id,
-            "question": self.question.question,
-            "answerable": self.question.answerable,
+            "id": q.id,
+            "question": q.question,
+            "answerable": q.answerable,
             "correct": self.correct,
-            "exact_match": self.exact_match if self.question.answerable else None,
-            "f1": round(self.f1, 4) if self.question.answerable else None,
-            "hit_rank": self.hit_rank if self.question.answerable and self.ranking else None,
+            "exact_match": self.exact_match if q.answerable else None,
+            "f1": round(self.f1, 4) if q.answerable else None,
+            "hit_rank": self.hit_rank if q.answerable and self.ranking else None,
             "answer": self.answer.text,
             "abstained": self.answer.abstained,
             "reason": self.answer.reason,
             "retrieved_sources": self.retrieved_sources,
             "cited_sources": [c.source for c in self.answer.citations],
             "seconds": round(self.answer.seconds, 3),
+            "wrong": self.wrong,
+            "evidence_at_1": self.evidence_at_1,
+            "kind": self.answer_kind,
+            "short_answer": self.answer.short_answer,
+            **labels,
         }
 
 
@@ -109,7 +155,7 @@ def load_questions(path: str | Path) -> list[EvalQuestion]:
             raise ConfigError(
                 f"{path}:{number} is not a question line ({exc}); each line must be a JSON "
                 f'object with a non-empty "question", and lists of strings "answers" and '
-                f'"sources", and true or false "answerable"'
+                f'"sources", true or false "answerable", and optionally text "split" and "kind"'
             ) from None
     if not questions:
         raise ConfigError(f"question file {str(path)!r} holds no questions")
@@ -133,7 +179,60 @@ def _parse_question(row: dict, number: int) -> EvalQuestion:
         raise ValueError(f'"answerable" must be true or false, not {answerable!r}')
     if answerable and not lists["answers"]:
         raise ValueError('an answerable question needs at least one expected answer')
-    return EvalQuestion(str(row.get("id", number)), question, lists["answers"], lists["sources"], answerable)
+    labels = {}
+    for key in ("split", "kind"):
+        value = row.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise ValueError(f'"{key}" must be non-empty text, not {value!r}')
+        labels[key] = value
+    return EvalQuestion(str(row.get("id", number)), question, lists["answers"], lists["sources"], answerable,
+                        **labels)
+
+
+def select_split(questions: Sequence[EvalQuestion], split: str) -> list[EvalQuestion]:
+    """The questions of one split; a split that matches none is an error naming those present.
+
+    >>> qs = [EvalQuestion("1", "?", ("a",), (), True, split="dev"), EvalQuestion("2", "?", ("b",), (), True)]
+    >>> [q.id for q in select_split(qs, "dev")]
+    ['1']
+    >>> select_split(qs, "test")
+    Traceback (most recent call last):
+    ...
+    rag.errors.ConfigError: no question is in split 'test'; the splits present are: dev
+    """
+    chosen = [q for q in questions if q.split == split]
+    if not chosen:
+        present = sorted({q.split for q in questions if q.split})
+        raise ConfigError(f"no question is in split {split!r}; " + (
+            f"the splits present are: {', '.join(present)}" if present
+            else 'the questions have no "split" field, so leave out --split'))
+    return chosen
+
+
+Progress = Callable[[int, int, "EvalResult"], None]
+
+
+def evaluate(assistant, questions: Sequence[EvalQuestion], *, retrieval_only: bool = False,
+             progress: Progress | None = None) -> tuple[list[EvalResult], dict]:
+    """Ask every question and score the answers: the one evaluation loop.
+
+    `assistant` needs `.search(question, k) -> [Hit]`, `.ask(question) -> Answer` and
+    `.settings.retrieval.top_k` (an `Assistant`, or a fake). Answerable questions are also
+    searched RANKING_DEPTH deep, for the retrieval metrics. With `retrieval_only`, only the
+    answerable questions are searched and nothing is asked (the results have no answer, the
+    summary only retrieval metrics). `progress(done, total, result)` is called after each.
+    """
+    asked = [q for q in questions if q.answerable or not retrieval_only]
+    results = []
+    for q in asked:
+        ranking = tuple(h.chunk.text for h in assistant.search(q.question, RANKING_DEPTH)) if q.answerable else ()
+        results.append(EvalResult(q, None if retrieval_only else assistant.ask(q.question), ranking))
+        if progress is not None:
+            progress(len(results), len(asked), results[-1])
+    if retrieval_only:
+        return results, {"questions": len(questions), "answerable": len(asked),
+                         **retrieval_summary([r.hit_rank for r in results])}
+    return results, summarize(results, assistant.settings.retrieval.top_k)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -147,7 +246,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[int(rank) - 1]
 
 
+KINDS = (SHORT, EVIDENCE, SUMMARY, ABSTAINED)
+
+
 def summarize(results: list[EvalResult], top_k: int) -> dict:
+    """The figures of a run. `wrong_answerable` (answered, but wrongly) is the one that
+    costs trust; `wrong_unanswerable` is the share of unanswerable questions answered."""
     answerable = [r for r in results if r.question.answerable]
     unanswerable = [r for r in results if not r.question.answerable]
     cited = [ok for r in answerable for ok in r.cited_correctly()]
@@ -159,10 +263,13 @@ def summarize(results: list[EvalResult], top_k: int) -> dict:
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
         "answer_accuracy": _ratio(sum(r.correct for r in answerable), len(answerable)),
+        "wrong_answerable": _ratio(sum(r.wrong for r in answerable), len(answerable)),
+        "evidence_at_1": _ratio(sum(r.evidence_at_1 for r in answerable), len(answerable)),
         f"source_recall_at_{top_k}": _ratio(sum(r.source_recall() for r in answerable), len(answerable)),
         "citation_precision": _ratio(sum(cited), len(cited)),
         "citations": len(cited),
         "abstention_unanswerable": _ratio(sum(r.answer.abstained for r in unanswerable), len(unanswerable)),
+        "wrong_unanswerable": _ratio(sum(r.wrong for r in unanswerable), len(unanswerable)),
         "false_abstention_answerable": _ratio(sum(r.answer.abstained for r in answerable), len(answerable)),
         "latency_p50_s": round(percentile(latencies, 50), 3),
         "latency_p95_s": round(percentile(latencies, 95), 3),
@@ -171,6 +278,7 @@ def summarize(results: list[EvalResult], top_k: int) -> dict:
         "f1": _ratio(sum(r.f1 for r in answerable), len(answerable)),
         "abstention_precision": None if abstain_precision is None else round(abstain_precision, 4),
         "abstention_recall": None if abstain_recall is None else round(abstain_recall, 4),
+        "kinds": {kind: sum(r.answer_kind == kind for r in results) for kind in KINDS},
     }
 
 
@@ -189,31 +297,3 @@ def retrieval_summary(ranks: list[int | None]) -> dict:
 
 def _ratio(part: float, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def format_summary(summary: dict) -> str:
-    """The summary as aligned `key  value` lines (ratios as percentages)."""
-    width = max(len(k) for k in summary)
-    rows = []
-    for key, value in summary.items():
-        if value is None:
-            shown = "n/a"
-        elif key == "retrieval_mrr":
-            shown = f"{value:.3f}"
-        elif isinstance(value, float) and not key.startswith("latency"):
-            shown = f"{value:.1%}"
-        else:
-            shown = value
-        rows.append(f"{key:{width}}  {shown}")
-    return "\n".join(rows)
-
-
-def format_table(results: list[EvalResult], summary: dict) -> str:
-    rows = [f"{'id':8} {'ok':3} {'abst':4} {'sec':>5}  answer  [cited]"]
-    for r in results:
-        cited = ", ".join(dict.fromkeys(c.source for c in r.answer.citations))
-        text = r.answer.text if len(r.answer.text) <= 60 else r.answer.text[:57] + "..."
-        rows.append(f"{r.question.id:8} {'yes' if r.correct else 'NO':3} "
-                    f"{'yes' if r.answer.abstained else 'no':4} {r.answer.seconds:5.2f}  {text}  [{cited}]")
-    rows.append("")
-    return "\n".join(rows) + "\n" + format_summary(summary)

@@ -52,22 +52,88 @@ def token_f1(prediction: str, answers: tuple[str, ...] | list[str]) -> float:
     return best
 
 
+# Characters that continue a token such as "tar.gz", "--verbose", "snake_case" or "a/b":
+# next to a match that starts or ends with punctuation, they mean the match is only part
+# of a longer token.
+_TOKEN_JOINERS = frozenset(".-_/")
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _continues(token_edge: str, neighbour: str, beyond: str) -> bool:
+    """Whether `neighbour`, next to the match's edge character, makes the match part of a
+    longer token. `beyond` is the character after the neighbour (away from the match).
+
+    A letter, digit or "_" always continues a token ("snake_case" is one word); after
+    punctuation at the edge, so do ".", "-" and "/"; a number continues through "." or ","
+    into a digit ("1.5", "1,000").
+    """
+    if neighbour.isalnum() or neighbour == "_":
+        return True
+    if not token_edge.isalnum():
+        return neighbour in _TOKEN_JOINERS
+    return token_edge.isdigit() and neighbour in ".," and beyond.isdigit()
+
+
+def find_answer(text: str, answer: str) -> int:
+    """Where `answer` first occurs in `text` as whole tokens, as an offset into the folded
+    text (lowercased, white space runs made single spaces); -1 when it does not occur.
+
+    >>> find_answer("Release 1024, then 10.", "10")
+    19
+    >>> find_answer("release 1024", "10"), find_answer("v1.5", "1")
+    (-1, -1)
+    """
+    text, answer = _fold(text), _fold(answer)
+    if not answer:
+        return -1
+    start = text.find(answer)
+    while start != -1:
+        end = start + len(answer)
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if not (before and _continues(answer[0], before, text[start - 2] if start > 1 else "")) \
+                and not (after and _continues(answer[-1], after, text[end + 1:end + 2])):
+            return start
+        start = text.find(answer, start + 1)
+    return -1
+
+
 def contains_answer(text: str, answers: tuple[str, ...] | list[str]) -> bool:
-    """Whether a text (an answer or a retrieved passage) holds an expected answer,
-    comparing case-insensitively with white space folded.
+    """Whether a text (an answer or a retrieved passage) holds an expected answer as whole
+    tokens, comparing case-insensitively with white space folded.
+
+    Found, across a line break, in any case, next to punctuation that ends a sentence:
 
     >>> contains_answer("in the 10th and\\n11th centuries", ["10th and 11th centuries"])
     True
+    >>> contains_answer("Files end in .GZ.", [".gz"]), contains_answer("(Rollo)", ["rollo"])
+    (True, True)
+    >>> contains_answer("run it with -v, or --verbose", ["-v"])
+    True
+
+    Not found inside a longer token:
+
+    >>> contains_answer("1024 bytes", ["10"]), contains_answer("a tar.gz file", [".gz"])
+    (False, False)
+    >>> contains_answer("use --verbose", ["-v"]), contains_answer("in 10.5 s", ["10"])
+    (False, False)
+    >>> contains_answer("the Normans", ["Norman"]), contains_answer("anything", ["", " "])
+    (False, False)
     """
-    folded = " ".join(text.lower().split())
-    return any(" ".join(a.lower().split()) in folded for a in answers if a.strip())
+    return any(find_answer(text, a) != -1 for a in answers)
 
 
 def first_hit_rank(passages: list[str], answers: tuple[str, ...] | list[str]) -> int | None:
-    """1-based rank of the first passage that contains an expected answer, else None.
+    """1-based rank of the first passage that contains an expected answer (as whole
+    tokens, see contains_answer), else None.
 
     >>> first_hit_rank(["no", "yes: Rollo", "Rollo"], ["rollo"]), first_hit_rank(["no"], ["x"])
     (2, None)
+    >>> first_hit_rank(["Rollos", "Rollo's"], ["rollo"])
+    2
     """
     for rank, passage in enumerate(passages, 1):
         if contains_answer(passage, answers):

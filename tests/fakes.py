@@ -4,13 +4,18 @@ HashingEmbedder: bag of words hashed into 64 dimensions; texts sharing words are
 ScriptedGenerator: answers from a script (question substring -> draft, or a list of drafts
 of which it gives the first that does not start with a word the prompt says to avoid) and
 records its prompts.
+ScriptedAssistant: what `rag.evaluation.evaluate` needs of an Assistant (ask, search,
+settings.retrieval.top_k), answering and retrieving from dicts, recording its calls.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from types import SimpleNamespace
 
 import numpy as np
+
+from rag.types import Answer, Chunk, Hit
 
 
 class HashingEmbedder:
@@ -56,3 +61,24 @@ class ScriptedGenerator:
             draft = next(d for d in draft if d.split()[0] not in prompt.avoid)
         for word in re.findall(r"\S+\s*", draft):  # stream it word by word, like a model
             yield word
+
+
+class ScriptedAssistant:
+    """Answers each question with the Answer scripted for it (an abstention if none) and
+    retrieves its scripted passages, best first."""
+
+    def __init__(self, answers: dict[str, Answer], passages: dict[str, list[str]] | None = None, top_k: int = 4):
+        self.answers = answers
+        self.passages = passages or {}
+        self.settings = SimpleNamespace(retrieval=SimpleNamespace(top_k=top_k, mode="hybrid"))
+        self.asked: list[str] = []
+        self.searched: list[tuple[str, int | None]] = []
+
+    def ask(self, question: str) -> Answer:
+        self.asked.append(question)
+        return self.answers.get(question) or Answer(question, "I could not find it.", abstained=True)
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        self.searched.append((question, k))
+        texts = self.passages.get(question, [])[:k]
+        return [Hit(Chunk(i, "doc.txt", text, 0, len(text), 1, 1), 1.0 - i / 100) for i, text in enumerate(texts)]

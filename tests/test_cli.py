@@ -85,6 +85,26 @@ def test_eval_reports_every_metric(seeds_copy, tmp_path, capsys):
     assert summary["retrieval_recall_at_1"] == 1.0 and summary["retrieval_mrr"] == 1.0
 
 
+def test_eval_split_scores_one_split_and_adds_the_new_figures(seeds_copy, tmp_path, capsys):
+    minister = {"question": "Who is the Minister of Foreign Affairs of Turkmenistan?", "answers": ["Meredov"],
+                "sources": ["003_064eea4f1c13281f.txt"]}
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps(row) + "\n" for row in (
+        {"id": "d1", **minister, "split": "dev"},
+        {"id": "t1", **minister, "split": "test"},
+        {"id": "t2", "question": "What is the capital of Kazakhstan?", "answerable": False, "split": "test"})))
+    base = [str(qa), "--docs", str(seeds_copy), "--index", str(tmp_path / "i"), "--json"]
+    assert main(["eval", *base, "--split", "test"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in out["results"]] == ["t1", "t2"] and out["summary"]["split"] == "test"
+    summary = out["summary"]
+    assert (summary["questions"], summary["answer_accuracy"], summary["wrong_answerable"]) == (2, 1.0, 0.0)
+    assert summary["wrong_unanswerable"] == 0.0 and summary["kinds"]["abstained"] == 1
+    assert sum(summary["kinds"].values()) == 2 and "evidence_at_1" in summary
+    assert main(["eval", *base, "--split", "train"]) == 2
+    assert "no question is in split 'train'; the splits present are: dev, test" in capsys.readouterr().err
+
+
 def test_search_modes_rank_differently_and_report_both_scores(seeds_copy, tmp_path, capsys):
     base = ["--docs", str(seeds_copy), "--index", str(tmp_path / "i"), "--json", "--top-k", "3"]
     results = {}
