@@ -71,11 +71,12 @@ def _open(args, update: bool):
     from .config import ModelSettings, Settings
     from .pipeline import Assistant
 
+    open_assistant = getattr(args, "open_assistant", None) or Assistant.open
     settings = Settings(models=ModelSettings(embedding_path=args.embedding_model,
                                            embedding_backend=args.embedding_backend)).with_top_k(
         getattr(args, "top_k", None)).with_mode(getattr(args, "mode", None))
     log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
-    return Assistant.open(args.docs, args.index, settings=settings,
+    return open_assistant(args.docs, args.index, settings=settings,
                           model=getattr(args, "model", None), update=update,
                           rebuild=getattr(args, "rebuild", False), log=log)
 
@@ -178,9 +179,12 @@ def _print_progress(done: int, total: int, result) -> None:
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, open_assistant=None) -> int:
+    """Run one `rag` command. `open_assistant` replaces `Assistant.open` (same arguments),
+    for programs and tests that bring their own models."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.open_assistant = open_assistant
     if getattr(args, "top_k", None) is not None and args.top_k < 1:
         parser.error(f"--top-k {args.top_k}: give 1 or more passages")
     try:

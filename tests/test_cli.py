@@ -4,18 +4,20 @@ import re
 
 import pytest
 
-import rag.pipeline
 from fakes import HashingEmbedder, ScriptedGenerator
-from rag.cli import main
+from rag import Assistant
+from rag.cli import main as real_main
 
 SCRIPT = {"Minister of Foreign Affairs": "Rashid Meredov", "capital of Kazakhstan": "Astana"}
 
 
-@pytest.fixture(autouse=True)
-def fake_models(monkeypatch):
-    monkeypatch.setattr(rag.pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
-    monkeypatch.setattr(rag.pipeline, "resolve_gguf", lambda settings: "fake.gguf")
-    monkeypatch.setattr(rag.pipeline, "LlamaGenerator", lambda path, settings: ScriptedGenerator(SCRIPT))
+def open_with_fakes(*args, **kwargs):
+    return Assistant.open(*args, embedder=HashingEmbedder(), generator=ScriptedGenerator(SCRIPT), **kwargs)
+
+
+def main(argv):
+    """The `rag` command with the fake models plugged in through its factory parameter."""
+    return real_main(argv, open_assistant=open_with_fakes)
 
 
 def test_index_prints_what_changed_with_timings(seeds_copy, tmp_path, capsys):
