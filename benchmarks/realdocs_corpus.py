@@ -9,7 +9,9 @@ committed, so the set stays the same on machines whose packages differ; this scr
 they were made and can make them again where the same packages are installed.
 
 Man pages are rendered with `man` in the C locale as ASCII (so hyphens are '-'), 80 columns,
-without hyphenation or justification, and stripped of overstrike with `col -bx`. Anything longer
+without hyphenation or justification, and stripped of overstrike with `col -bx`; groff still
+breaks lines after the hyphen of a hyphenated word ("non-" / "optional"), so those words are
+joined again (join_hyphenated). Anything longer
 than MAX_CHARS is cut at the last blank line before that size (the provenance file says so).
 
 Each document belongs to one split, dev or test (SOURCES below), and every question about it
@@ -122,11 +124,20 @@ def trim(text: str, limit: int = MAX_CHARS) -> str:
     return text[: text.rfind("\n\n", 0, limit)].rstrip("\n") + "\n"
 
 
+def join_hyphenated(text: str) -> str:
+    """Undo line breaks after the hyphen of a hyphenated word ("--ftp-" + newline + "create-dirs").
+
+    >>> join_hyphenated("try --ftp-\\n       create-dirs.")
+    'try --ftp-create-dirs.'
+    """
+    return re.sub(r"(?<=[A-Za-z0-9])-\n[ \t]+(?=[A-Za-z])", "-", text)
+
+
 def man_text(name: str) -> tuple[str, str]:
     path = run(["man", "-w", name]).strip()
     rendered = run(["man", "--no-hyphenation", "--no-justification", "-E", "ascii", "-P", "cat",
                     name])
-    return run(["col", "-bx"], stdin=rendered), path
+    return join_hyphenated(run(["col", "-bx"], stdin=rendered)), path
 
 
 def doc_text(relative: str) -> tuple[str, str]:
