@@ -140,6 +140,100 @@ def distance_problem(window_text: str, span_start: int, span_end: int, anchors: 
     return None
 
 
+_FRAME = set("""what which who whom whose when where why how is are was were do does did the a an
+in on at of for to and or i""".split())
+_NAME = re.compile(r"[A-Z][\w'’-]*|[A-Z]{2,}")
+
+
+def question_entities(question: str) -> set[str]:
+    """The names the question is about: capitalised words past its first, months aside.
+
+    >>> sorted(question_entities("Who did Muzaffar Madrakhimov meet on 29 February 2024?"))
+    ['madrakhimov', 'muzaffar']
+    >>> sorted(question_entities("Which option of grep ignores case?"))
+    []
+    """
+    words = _WORD.findall(question)
+    return {_name_key(w) for w in words[1:]
+            if w[:1].isupper() and w.lower() not in _MONTHS and w.lower() not in _FRAME}
+
+
+def _name_key(word: str) -> str:
+    return re.sub(r"['’]s$", "", word).lower()
+
+
+def entity_problem(question: str, quoted: str) -> str | None:
+    """Why the evidence is about something else: a name the question asks about is missing.
+
+    >>> entity_problem("Where did Madrakhimov meet the IOM coordinator?",
+    ...                "Meredov and Hajiyev (IOM) met at the MFA of Turkmenistan.")
+    "the sentence does not mention 'Madrakhimov'"
+    >>> entity_problem("Where did Madrakhimov meet the IOM coordinator?",
+    ...                "Madrakhimov met Hajiyev of the IOM. This encounter in Tashkent was long.") is None
+    True
+    """
+    present = {_name_key(w) for w in _WORD.findall(quoted)}
+    named = {_name_key(w): w for w in _WORD.findall(question)[1:]}
+    missing = [named.get(e, e) for e in sorted(question_entities(question)) if e not in present]
+    if missing:
+        return f"the sentence does not mention {', '.join(map(repr, missing))}"
+    return None
+
+
+def is_identity_question(question: str) -> bool:
+    """Does the question ask what or who something named is ("Who is X?", "X's role")?
+
+    >>> is_identity_question("Who is the Minister of Foreign Affairs of Turkmenistan?")
+    True
+    >>> is_identity_question("What is Zeynal Hajiyev's role at the IOM?"), is_identity_question("Who did Ana meet?")
+    (True, False)
+    """
+    q = " ".join(question.lower().split())
+    return bool(re.match(r"(?:who|what) (?:is|was|are|were)\b", q)) and not re.search(
+        r"\b(?:do|does|did)\b", q)
+
+
+def owner_before(text: str, start: int) -> str | None:
+    """The name a span is attached to as an apposition ("Ana Lee, the director"): a run of
+    capitalised words ending in a comma, ", the" or a bracket just before the span (the
+    span's own capitalised opening words, like "Deputy", set aside), else None.
+
+    >>> t = "Muzaffar Madrakhimov, Deputy Minister of Uzbekistan, and Zeynal Hajiyev, the IOM's Coordinator"
+    >>> owner_before(t, t.index("Minister")), owner_before(t, t.index("Coordinator"))
+    ('Muzaffar Madrakhimov', 'Zeynal Hajiyev')
+    >>> owner_before("He met Ana there.", 7) is None
+    True
+    """
+    before = re.sub(r"(?:\b[A-Z][\w'’-]*\s+)+$", "", text[:start])
+    m = re.search(r"((?:[A-Z][\w'’.-]*\s+){0,5}[A-Z][\w'’.-]*)\s*(?:,\s*(?:the\s+)?|\()\s*$", before)
+    return m.group(1) if m else None
+
+
+def owner_problem(question: str, text: str, start: int) -> str | None:
+    """Why the span describes the wrong name: the name it is attached to is not one the
+    question asks about (for "who is X" questions), or is the very one asked about when
+    the question wants someone else ("who did X meet").
+
+    >>> t = "Muzaffar Madrakhimov, Deputy Minister of Uzbekistan, and Zeynal Hajiyev, the IOM's Coordinator"
+    >>> owner_problem("What is Zeynal Hajiyev's role at the IOM?", t, t.index("Deputy"))
+    "it describes 'Muzaffar Madrakhimov', not what the question names"
+    >>> owner_problem("What is Zeynal Hajiyev's role at the IOM?", t, t.index("Coordinator")) is None
+    True
+    >>> owner_problem("Who did Muzaffar Madrakhimov meet?", t, t.index("Deputy"))
+    "it describes 'Muzaffar Madrakhimov', whom the question asks about, not the answer"
+    """
+    owner = owner_before(text, start)
+    asked = question_entities(question)
+    if owner is None or not asked:
+        return None
+    owned = {_name_key(w) for w in _WORD.findall(owner)}
+    if is_identity_question(question):
+        return None if owned & asked else f"it describes {owner!r}, not what the question names"
+    if owned & asked and not re.match(r"\s*(?:who|what|which)\b.*\b(?:is|are|was|were)\b", question.lower()):
+        return f"it describes {owner!r}, whom the question asks about, not the answer"
+    return None
+
+
 def length_problem(span: str, max_words: int = 16) -> str | None:
     """
     >>> length_problem("Tashkent"), length_problem("word " * 20)
@@ -150,8 +244,11 @@ def length_problem(span: str, max_words: int = 16) -> str | None:
 
 
 def span_problem(question: str, span: str, window_text: str, span_start: int, span_end: int,
-                 line: str, anchors: list[int], max_gap: int = 12) -> str | None:
-    """The first rule the span breaks, or None when it may be shown as the short answer."""
+                 line: str, anchors: list[int], quoted: str, max_gap: int = 12) -> str | None:
+    """The first rule the span breaks, or None when it may be shown as the short answer.
+    `window_text` is the file's text (offsets are into it); `quoted`, the evidence quote."""
     return (length_problem(span) or restates_question(question, span)
             or heading_problem(line) or type_problem(question, span)
+            or entity_problem(question, quoted)
+            or owner_problem(question, window_text, span_start)
             or distance_problem(window_text, span_start, span_end, anchors, max_gap))

@@ -45,11 +45,18 @@ class Reply:
     short_answer: str | None
     evidence: tuple[Evidence, ...]
     reason: str = ""
+    citations: tuple[Citation, ...] = ()  # the evidence as citations (score: chunk cosine)
 
-    @property
-    def citations(self) -> tuple[Citation, ...]:
-        return tuple(Citation(e.source, e.start_line, e.end_line, e.quote, e.score, e.start_char, e.end_char)
-                     for e in self.evidence)
+
+def _reply(kind: str, text: str, short: str | None, proofs: list[tuple[Evidence, Citation]],
+           reason: str = "") -> Reply:
+    return Reply(kind, text, short, tuple(e for e, _ in proofs), reason, tuple(c for _, c in proofs))
+
+
+def citation_of(e: Evidence, scored: ScoredWindow) -> tuple[Evidence, Citation]:
+    """The evidence with its citation, whose score is the cosine of question and chunk."""
+    return e, Citation(e.source, e.start_line, e.end_line, e.quote, scored.window.hit.similarity,
+                       e.start_char, e.end_char)
 
 
 def clean_draft(draft: str) -> str:
@@ -125,7 +132,8 @@ def check_reading(question: str, reading: Reading, text: str, min_coverage: floa
         line_start = text.rfind("\n", 0, a) + 1
         line_end = text.find("\n", b)
         line = text[line_start: len(text) if line_end < 0 else line_end]
-        problem = span_problem(question, text[a:b], text, a, b, line, marks, max_gap)
+        problem = span_problem(question, text[a:b], text, a, b, line, marks,
+                               text[w.context_start:w.end], max_gap)
         if problem is None:
             return Checked(reading, evidence_of(scored, text, (a, b)), None)
     return Checked(reading, None, f"{span!r}: {problem}")
@@ -172,27 +180,27 @@ def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
     usable = [s for s in scored if s.score >= min_evidence and is_current(s, texts)]
     best = choose(checked)
     if best is not None:
-        first = best.evidence
-        rest = [evidence_of(s, texts[s.window.hit.chunk.source]) for s in usable
-                if (s.window.hit.chunk.source, s.window.context_start) != (first.source, first.start_char)]
-        span = first.highlighted
-        return Reply(SHORT, span, span, (first, *rest[: most_evidence - 1]))
+        first = citation_of(best.evidence, best.reading.scored)
+        rest = [citation_of(evidence_of(s, texts[s.window.hit.chunk.source]), s) for s in usable
+                if (s.window.hit.chunk.source, s.window.context_start) != (first[0].source, first[0].start_char)]
+        span = first[0].highlighted
+        return _reply(SHORT, span, span, [first, *rest[: most_evidence - 1]])
     reasons = "; ".join(dict.fromkeys(c.problem for c in checked if c.problem))
     if not usable:
         top = f"{scored[0].score:.2f}" if scored else "none"
         return Reply(ABSTAINED, "", None, (), f"no sentence carries the question's terms (best evidence "
                                               f"score {top}, needs {min_evidence:.2f})"
                      + (f"; {reasons}" if reasons else ""))
-    evidence = tuple(evidence_of(s, texts[s.window.hit.chunk.source]) for s in usable[:most_evidence])
-    return Reply(EVIDENCE, evidence_line(evidence[0]), None, evidence,
-                 "no short answer passed verification" + (f": {reasons}" if reasons else ""))
+    proofs = [citation_of(evidence_of(s, texts[s.window.hit.chunk.source]), s) for s in usable[:most_evidence]]
+    return _reply(EVIDENCE, evidence_line(proofs[0][0]), None, proofs,
+                  "no short answer passed verification" + (f": {reasons}" if reasons else ""))
 
 
 def summary(windows: list[ScoredWindow], texts: dict[str, str]) -> Reply:
     """The key sentences, quoted in document order, for summarise/explain requests."""
-    evidence = tuple(evidence_of(s, texts[s.window.hit.chunk.source]) for s in windows
-                     if is_current(s, texts))
-    if not evidence:
+    proofs = [citation_of(evidence_of(s, texts[s.window.hit.chunk.source]), s) for s in windows
+              if is_current(s, texts)]
+    if not proofs:
         return Reply(ABSTAINED, "", None, (), "no passage is close enough to summarise")
-    body = " ".join(" ".join(e.quote.split()) for e in evidence)
-    return Reply(SUMMARY, f"From {evidence[0].source}: {body}", None, evidence)
+    body = " ".join(" ".join(e.quote.split()) for e, _ in proofs)
+    return _reply(SUMMARY, f"From {proofs[0][0].source}: {body}", None, proofs)

@@ -53,7 +53,7 @@ class TouchyEmbedder(HashingEmbedder):
 
 def _assistant(seeds_copy, tmp_path, embedder=None):
     generator = OneUserGenerator({"Minister of Foreign Affairs": "Rashid Meredov",
-                                  "Where did the meeting": "Tashkent, Uzbekistan.",
+                                  "Where did the meeting": "Tashkent, Uzbekistan",
                                   "chief engineer": "Dilnoza Karimova"})
     return Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder or HashingEmbedder(),
                           generator=generator)
@@ -79,7 +79,7 @@ def test_questions_from_many_threads_get_their_own_answers_one_completion_at_a_t
     assert assistant.generator.overlaps == 0
     for i, question in enumerate(questions):
         assert answers[i].question == question
-        assert answers[i].text == ("Rashid Meredov" if question == MINISTER_Q else "Tashkent, Uzbekistan.")
+        assert answers[i].text == ("Rashid Meredov" if question == MINISTER_Q else "Tashkent, Uzbekistan")
 
 
 def test_streams_read_in_turns_do_not_mix_their_pieces(seeds_copy, tmp_path):
@@ -94,7 +94,7 @@ def test_streams_read_in_turns_do_not_mix_their_pieces(seeds_copy, tmp_path):
     worker.join()
     assert "".join(pieces["first"]).split() == ["Rashid", "Meredov"] * 3
     assert "Meredov" not in "".join(pieces["second"]) and "Tashkent" in "".join(pieces["second"])
-    assert first.answer.text == "Rashid Meredov" and second.answer.text == "Tashkent, Uzbekistan."
+    assert first.answer.text == "Rashid Meredov" and second.answer.text == "Tashkent, Uzbekistan"
     assert assistant.generator.overlaps == 0
 
 

@@ -49,7 +49,9 @@ def test_chat_model_gets_all_passages_in_one_prompt(seeds_copy, tmp_path, embedd
     (prompt,) = generator.prompts
     assert prompt.messages[0]["role"] == "system" and prompt.messages[-1]["content"].endswith(MINISTER_Q)
     assert "Rashid Meredov" in prompt.messages[-1]["content"] and "[4]" in prompt.messages[-1]["content"]
-    assert answer.text == "The minister is Rashid Meredov." and answer.citations
+    # the claim's words that the evidence holds verbatim become the short answer
+    assert answer.text == "Rashid Meredov" and answer.kind == "short" and answer.citations
+    assert answer.evidence[0].highlighted == "Rashid Meredov"
 
 
 def test_draft_restating_the_question_gets_a_second_try(seeds_copy, tmp_path, embedder):
@@ -66,13 +68,25 @@ def test_draft_restating_the_question_gets_a_second_try(seeds_copy, tmp_path, em
     assert ("Muzaffar",) in [p.avoid for p in generator.prompts]
 
 
-def test_answer_from_the_models_own_knowledge_is_an_abstention(assistant):
+def test_question_off_the_documents_abstains_before_the_model(assistant):
     answer = assistant.ask("What is the capital of Kazakhstan?")
-    assert answer.abstained and answer.citations == ()
-    assert "could not find" in answer.text and "Astana" not in answer.text
-    assert "Astana" in answer.draft
+    assert answer.abstained and answer.citations == () and answer.kind == "abstained"
+    assert "could not find" in answer.text and answer.draft == ""
     assert answer.hits, "closest passages are shown instead"
     assert answer.to_dict()["closest"]
+
+
+def test_answer_from_the_models_own_knowledge_is_never_the_short_answer(seeds_copy, tmp_path, embedder):
+    from dataclasses import replace
+    open_gates = Settings(grounding=replace(Settings().grounding, min_answerability=0.0, min_evidence=0.0,
+                                                           min_short_coverage=0.0))
+    generator = ScriptedGenerator({"capital of Kazakhstan": "Astana"})
+    assistant = Assistant.open(seeds_copy, tmp_path / "idx", embedder=embedder, generator=generator,
+                               settings=open_gates)
+    answer = assistant.ask("What is the capital of Kazakhstan?")
+    assert "Astana" in answer.draft, "the model was asked"
+    assert answer.short_answer is None and "Astana" not in answer.text
+    assert "not in the sentence" in answer.reason
 
 
 def test_low_retrieval_score_abstains_without_asking_the_model(seeds_copy, tmp_path, embedder):

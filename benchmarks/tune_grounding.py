@@ -1,0 +1,109 @@
+"""Sweep the grounding settings on a dev split, with the model's drafts cached on disk.
+
+The reader's drafts depend only on the prompt, so they are cached (per GGUF and llama.cpp
+build) in benchmarks/results/drafts-<model>.json: a sweep over thresholds asks the model
+only for prompts it has not seen. Tune on dev splits only; report on test with `rag eval`.
+
+    .venv/bin/python benchmarks/tune_grounding.py \\
+        --set benchmarks/data/realdocs_qa.jsonl:benchmarks/data/realdocs \\
+        --set ../shared/eval/seeds_qa.jsonl:seeds --split dev \\
+        --grid min_evidence=0.35,0.45,0.55 coverage_weight=0.5,0.6,0.7
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import itertools
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from rag import Assistant, Settings  # noqa: E402
+from rag.evaluation import evaluate, load_questions, select_split  # noqa: E402
+
+
+class CachedGenerator:
+    """A Generator that replays drafts it has produced before for the same prompt."""
+
+    def __init__(self, inner, path: Path):
+        self.inner, self.path = inner, path
+        self.model_id = inner.model_id
+        self.uses_chat_template = inner.uses_chat_template
+        self.cache = json.loads(path.read_text()) if path.is_file() else {}
+        self.misses = 0
+
+    def generate(self, prompt):
+        key = hashlib.sha256(json.dumps([prompt.completion, list(prompt.messages), list(prompt.avoid),
+                                         prompt.max_tokens]).encode()).hexdigest()
+        if key not in self.cache:
+            self.misses += 1
+            self.cache[key] = "".join(self.inner.generate(prompt))
+        yield self.cache[key]
+
+    def save(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.cache))
+
+
+class WithSettings:
+    """An assistant whose ask() uses the given settings (what evaluate() calls)."""
+
+    def __init__(self, assistant: Assistant, settings: Settings):
+        self.assistant, self.settings = assistant, settings
+
+    def ask(self, question):
+        return self.assistant.ask(question, settings=self.settings)
+
+    def search(self, question, k=None):
+        return self.assistant.search(question, k)
+
+
+def grid(specs: list[str]) -> list[dict]:
+    axes = []
+    for spec in specs:
+        name, values = spec.split("=")
+        axes.append([(name, float(v) if "." in v else int(v)) for v in values.split(",")])
+    return [dict(combo) for combo in itertools.product(*axes)] or [{}]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", action="append", required=True, help="QUESTIONS.jsonl:DOCS_DIR")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--grid", nargs="*", default=[], help="grounding field=v1,v2,...")
+    parser.add_argument("--index-root", default="/tmp/tune-index")
+    args = parser.parse_args()
+
+    opened = []
+    for number, spec in enumerate(args.set):
+        questions_file, docs = spec.split(":")
+        questions = load_questions(questions_file)
+        if any(q.split for q in questions):
+            questions = select_split(questions, args.split)
+        assistant = Assistant.open(docs, f"{args.index_root}/{number}")
+        model = Path(getattr(assistant.generator, "path", "model")).stem
+        cached = CachedGenerator(assistant.generator, HERE / "results" / f"drafts-{model}.json")
+        assistant._generator = cached
+        opened.append((Path(questions_file).stem, assistant, questions, cached))
+
+    print("| settings | set | n | correct | wrong | evidence@1 | abstain (unans.) | kinds |")
+    print("|---|---|---|---|---|---|---|---|")
+    for combo in grid(args.grid):
+        for name, assistant, questions, cached in opened:
+            settings = dataclasses.replace(assistant.settings,
+                                           grounding=dataclasses.replace(assistant.settings.grounding, **combo))
+            _results, s = evaluate(WithSettings(assistant, settings), questions)
+            cached.save()
+            label = " ".join(f"{k}={v}" for k, v in combo.items()) or "defaults"
+            print(f"| {label} | {name} | {s['answerable']}+{s['unanswerable']} | {s['answer_accuracy']} | "
+                  f"{s['wrong_answerable']} | {s['evidence_at_1']} | {s['abstention_unanswerable']} | "
+                  f"{s['kinds']} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
