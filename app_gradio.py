@@ -51,6 +51,8 @@ CSS = """
 #sources .abstained { font-weight: 600; }
 #chat .draft { color: var(--body-text-color-subdued); font-style: italic; }
 #chat small.rewritten { color: var(--body-text-color-subdued); }
+#chat blockquote.evidence { border-left: 3px solid #f59e0b; margin: 0.3em 0; padding: 0.2em 0.7em; }
+#chat mark.answer { background: #fde68a; color: inherit; font-weight: 600; padding: 0 2px; }
 """
 # Citation links jump within the page; Gradio would open links in a new tab otherwise.
 HEAD = """<script>

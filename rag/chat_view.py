@@ -11,7 +11,7 @@ import html
 import re
 
 from .loading import parse_date_header
-from .types import Answer, Citation
+from .types import EVIDENCE, SHORT, SUMMARY, Answer, Citation, Evidence
 
 NOT_FOUND_HEADLINE = "Not found in your documents."
 DRAFT_LABEL = "Reading the passages"
@@ -77,11 +77,55 @@ def answer_message(answer: Answer, turn: int, asked: str | None = None) -> str:
                 c = hit.chunk
                 lines.append(f"- `{c.source}`, {line_span(c.start_line, c.end_line)}: {literal(_clip(c.text, 120))}")
         return "\n".join(lines)
+    if answer.kind in (SHORT, EVIDENCE, SUMMARY) and answer.evidence:
+        return evidence_message(answer, turn) + searched
     marks = " ".join(f'<a class="cite" href="#{anchor(turn, n)}">[{n}]</a>'
                      for n in range(1, len(answer.citations) + 1))
     where = "<br>".join(f"[{n}] {html.escape(c.source)}, {line_span(c.start_line, c.end_line)}"
                         for n, c in enumerate(answer.citations, 1))
     return f"{literal(answer.text)} {marks}{searched}\n\n<small>{where}</small>"
+
+
+EVIDENCE_NOTE = "No short answer passed our checks; this is what the documents say."
+SUMMARY_NOTE = "The key sentences, quoted in the order the document gives them."
+
+
+def evidence_message(answer: Answer, turn: int) -> str:
+    """Evidence first: each quoted sentence with its [n] link, the short answer highlighted
+    inside the first one when it passed verification.
+
+    >>> e = Evidence("a.txt", 2, 2, "They met in Tashkent  today.", 0.8, span=(12, 20))
+    >>> print(evidence_message(Answer("Where?", "Tashkent", False, evidence=(e,), short_answer="Tashkent", kind="short"), 1))
+    <blockquote class="evidence">“They met in <mark class="answer">Tashkent</mark> today\\.” <a class="cite" href="#src-1-1">[1]</a></blockquote>
+    <BLANKLINE>
+    <small>Answer, checked against the quote: <b>Tashkent</b></small>
+    <small>[1] a.txt, line 2</small>
+    """
+    quotes = [f'<blockquote class="evidence">“{highlighted_quote(e)}” '
+              f'<a class="cite" href="#{anchor(turn, n)}">[{n}]</a></blockquote>'
+              for n, e in enumerate(answer.evidence, 1)]
+    if answer.kind == SHORT and answer.short_answer:
+        note = f"Answer, checked against the quote: <b>{literal(answer.short_answer)}</b>"
+    else:
+        note = SUMMARY_NOTE if answer.kind == SUMMARY else EVIDENCE_NOTE
+    where = "<br>".join(f"[{n}] {html.escape(e.source)}, {line_span(e.start_line, e.end_line)}"
+                        for n, e in enumerate(answer.evidence, 1))
+    return "\n".join(quotes) + f"\n\n<small>{note}</small>\n<small>{where}</small>"
+
+
+def highlighted_quote(e: Evidence) -> str:
+    """The quote as literal text, white space folded, its answer span (if any) in <mark>.
+
+    >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\nto gzip.", 0.5, span=(5, 7))))
+    Use <mark class="answer">\\-z</mark> to gzip\\.
+    """
+    if e.span is None:
+        return literal(e.quote)
+    a, b = e.span
+    before, span, after = e.quote[:a], e.quote[a:b], e.quote[b:]
+    lead = " " if before[-1:].isspace() else ""
+    trail = " " if after[:1].isspace() else ""
+    return f'{literal(before)}{lead}<mark class="answer">{literal(span)}</mark>{trail}{literal(after)}'
 
 
 def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> str:
