@@ -146,24 +146,35 @@ _NAME = re.compile(r"[A-Z][\w'’-]*|[A-Z]{2,}")
 
 
 def question_entities(question: str) -> set[str]:
-    """The names the question is about: capitalised words past its first, months aside.
+    """What the question names, which its evidence must name too: capitalised words past
+    its first (months aside), option tokens and numbers or versions.
 
     >>> sorted(question_entities("Who did Muzaffar Madrakhimov meet on 29 February 2024?"))
-    ['madrakhimov', 'muzaffar']
-    >>> sorted(question_entities("Which option of grep ignores case?"))
-    []
+    ['2024', '29', 'madrakhimov', 'muzaffar']
+    >>> sorted(question_entities("What does the -z option of tar 1.34 do?")), question_entities("Which option ignores case?")
+    (['-z', '1.34'], set())
     """
     words = _WORD.findall(question)
-    return {_name_key(w) for w in words[1:]
-            if w[:1].isupper() and w.lower() not in _MONTHS and w.lower() not in _FRAME}
+    found = {_name_key(w) for w in words[1:]
+             if w[:1].isupper() and w.lower() not in _MONTHS and w.lower() not in _FRAME}
+    found |= set(_OPTION.findall(question))
+    found |= {n.rstrip(".") for n in re.findall(r"(?<![\w.-])\d+(?:\.\d+)*", question)}
+    return found
 
 
 def _name_key(word: str) -> str:
     return re.sub(r"['’]s$", "", word).lower()
 
 
-def entity_problem(question: str, quoted: str) -> str | None:
-    """Why the evidence is about something else: a name the question asks about is missing.
+def _named_in(text: str) -> set[str]:
+    return ({_name_key(w) for w in _WORD.findall(text)} | set(_OPTION.findall(text))
+            | {n.rstrip(".") for n in re.findall(r"\d+(?:\.\d+)*", text)}
+            | {n.lstrip("0") for n in re.findall(r"\b0\d+\b", text)})
+
+
+def entity_problem(question: str, quoted: str, source: str = "") -> str | None:
+    """Why the evidence is about something else: what the question names is missing from
+    the quote (and from the name of its file, which a manual's lines don't repeat).
 
     >>> entity_problem("Where did Madrakhimov meet the IOM coordinator?",
     ...                "Meredov and Hajiyev (IOM) met at the MFA of Turkmenistan.")
@@ -171,13 +182,28 @@ def entity_problem(question: str, quoted: str) -> str | None:
     >>> entity_problem("Where did Madrakhimov meet the IOM coordinator?",
     ...                "Madrakhimov met Hajiyev of the IOM. This encounter in Tashkent was long.") is None
     True
+    >>> entity_problem("What does the --turbo option of tar do?", "-z, --gzip Filter through gzip.", "man_tar.txt")
+    "the sentence does not mention '--turbo'"
     """
-    present = {_name_key(w) for w in _WORD.findall(quoted)}
+    present = _named_in(quoted) | _named_in(re.sub(r"[\W_]+", " ", source))
     named = {_name_key(w): w for w in _WORD.findall(question)[1:]}
     missing = [named.get(e, e) for e in sorted(question_entities(question)) if e not in present]
     if missing:
         return f"the sentence does not mention {', '.join(map(repr, missing))}"
     return None
+
+
+def evidence_problem(question: str, sentence: str, quoted: str, source: str) -> str | None:
+    """Why a sentence can't be shown as the answer's evidence: it is a heading, it misses
+    what the question names, or it holds nothing of the kind asked for (no number for
+    "how many", no option for "which option").
+
+    >>> evidence_problem("How many lines does head print?", "Print the first lines.", "Print the first lines.", "man_head.txt")
+    'the question asks for a number but the answer holds none'
+    >>> evidence_problem("How many lines does head print?", "Print the first 10 lines.", "Print the first 10 lines.", "man_head.txt") is None
+    True
+    """
+    return heading_problem(sentence) or entity_problem(question, quoted, source) or type_problem(question, quoted)
 
 
 def is_identity_question(question: str) -> bool:
@@ -244,11 +270,11 @@ def length_problem(span: str, max_words: int = 16) -> str | None:
 
 
 def span_problem(question: str, span: str, window_text: str, span_start: int, span_end: int,
-                 line: str, anchors: list[int], quoted: str, max_gap: int = 12) -> str | None:
+                 line: str, anchors: list[int], quoted: str, source: str = "", max_gap: int = 12) -> str | None:
     """The first rule the span breaks, or None when it may be shown as the short answer.
     `window_text` is the file's text (offsets are into it); `quoted`, the evidence quote."""
     return (length_problem(span) or restates_question(question, span)
             or heading_problem(line) or type_problem(question, span)
-            or entity_problem(question, quoted)
+            or entity_problem(question, quoted, source)
             or owner_problem(question, window_text, span_start)
             or distance_problem(window_text, span_start, span_end, anchors, max_gap))

@@ -116,7 +116,7 @@ def evidence_message(answer: Answer, turn: int) -> str:
 def highlighted_quote(e: Evidence) -> str:
     """The quote as literal text, white space folded, its answer span (if any) in <mark>.
 
-    >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\nto gzip.", 0.5, span=(5, 7))))
+    >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\\nto gzip.", 0.5, span=(5, 7))))
     Use <mark class="answer">\\-z</mark> to gzip\\.
     """
     if e.span is None:

@@ -17,6 +17,8 @@ from .types import Chunk, Document
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
 # A blank line, or a newline before a markdown heading, list item or table row.
 _BLOCK_BREAK = re.compile(r"\n[ \t]*(?:\n\s*|(?=[#>|*+-]|\d+[.)]\s))")
+# A line in capitals ("SYNOPSIS", "SEE ALSO": a manual's section heading) stands alone.
+_HEADING_LINE = re.compile(r"^[ \t]*[A-Z][A-Z0-9 _/&-]{2,40}[ \t]*$", re.MULTILINE)
 # "Dr. Smith", "e.g. this", "U. S." are not sentence ends.
 _NOT_AN_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|vs|etc|e\.g|i\.e|No|Nos|Art|Fig)|\b[A-Z])\.$")
 _WORD = re.compile(r"\S+")
@@ -25,15 +27,18 @@ _WORD = re.compile(r"\S+")
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans of sentences and blocks in text[start:end], white space trimmed.
 
-    >>> t = "Hello there. Dr. Who came.\\n\\nHeading\\nNext line."
+    >>> t = "Hello there. Dr. Who came.\\n\\nHeading\\nNext line.\\nSEE ALSO\\n  man(1)"
     >>> [t[a:b] for a, b in split_sentences(t)]
-    ['Hello there.', 'Dr. Who came.', 'Heading\\nNext line.']
+    ['Hello there.', 'Dr. Who came.', 'Heading\\nNext line.', 'SEE ALSO', 'man(1)']
     """
     end = len(text) if end is None else end
     cuts = {start, end}
     for block in _BLOCK_BREAK.finditer(text, start, end):
         cuts.add(block.start())
         cuts.add(block.end())
+    for heading in _HEADING_LINE.finditer(text, start, end):
+        cuts.add(heading.start())
+        cuts.add(heading.end())
     for match in _SENTENCE_END.finditer(text, start, end):
         if not _NOT_AN_END.search(text, max(start, match.start() - 5), match.start() + 1):
             cuts.add(match.end())

@@ -157,7 +157,8 @@ def score_windows(question: str, windows: list[Window], cosines: list[float],
     weights = idf(stems) if stems else {}
     scored = []
     for window, cosine in zip(windows, cosines):
-        found = set(terms(window.quoted_text))
+        # a manual's lines don't repeat its name: the file's name counts as said
+        found = set(terms(window.quoted_text)) | set(terms(re.sub(r"[\W_]+", " ", window.hit.chunk.source)))
         cov = coverage(weights, found)
         scored.append(ScoredWindow(window, cov, cosine, coverage_weight * cov + (1 - coverage_weight) * cosine))
     return sorted(scored, key=lambda s: (-s.score, s.window.hit.chunk.source, s.window.start))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .answer_rules import span_problem
+from .answer_rules import evidence_problem, span_problem
 from .chunking import line_of, line_starts
 from .evidence import ScoredWindow, question_stems
 from .lexical import terms
@@ -133,7 +133,7 @@ def check_reading(question: str, reading: Reading, text: str, min_coverage: floa
         line_end = text.find("\n", b)
         line = text[line_start: len(text) if line_end < 0 else line_end]
         problem = span_problem(question, text[a:b], text, a, b, line, marks,
-                               text[w.context_start:w.end], max_gap)
+                               text[w.context_start:w.end], w.hit.chunk.source, max_gap)
         if problem is None:
             return Checked(reading, evidence_of(scored, text, (a, b)), None)
     return Checked(reading, None, f"{span!r}: {problem}")
@@ -177,7 +177,8 @@ def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:
 def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
             texts: dict[str, str], min_evidence: float, most_evidence: int = 2) -> Reply:
     """The reply: a verified short answer in its evidence, else the evidence, else nothing."""
-    usable = [s for s in scored if s.score >= min_evidence and is_current(s, texts)]
+    usable = [s for s in scored if s.score >= min_evidence and is_current(s, texts)
+              and not evidence_problem(question, s.window.sentence, s.window.quoted_text, s.window.hit.chunk.source)]
     best = choose(checked)
     if best is not None:
         first = citation_of(best.evidence, best.reading.scored)
