@@ -164,23 +164,47 @@ class VectorStore:
     def _load_once(cls, folder: Path) -> "VectorStore | None":
         import faiss
 
-        manifest = read_manifest(folder)
+        manifest = read_manifest(folder)  # None: no index yet; IndexStoreError: damaged
         if manifest is None:
             return None
         paths = verified_data_files(folder, manifest)
-        fix = rebuild_hint(folder)
         try:
             index = faiss.read_index(str(paths["vectors"]))
             rows = json.loads(paths["chunks"].read_text(encoding="utf-8"))
-            chunks = {row["id"]: Chunk(**row) for row in rows}
+            chunks = {chunk.id: chunk for chunk in map(_chunk_from_row, rows)}
             lexical = LexicalIndex.from_bytes(paths["lexical"].read_bytes()) if "lexical" in paths else None
-        except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
-            raise IndexCorruptError(f"index in {folder} is unreadable ({exc}); {fix}") from exc
-        listed = {i for entry in manifest.files.values() for i in entry.chunk_ids}
-        if (index.ntotal != len(chunks) or listed != set(chunks) or index.d != manifest.dimension
-                or (lexical is not None and len(lexical) != len(chunks))):
-            raise IndexCorruptError(
-                f"index in {folder} is inconsistent ({index.ntotal} vectors, {len(chunks)} chunks, "
-                f"{len(listed)} listed in the manifest); {fix}"
-            )
+            problem = _inconsistency(manifest, index, chunks, lexical)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- damaged files fail in any library's own way
+            raise IndexCorruptError(f"index in {folder} is unreadable ({type(exc).__name__}: {exc}); "
+                                    f"{rebuild_hint(folder)}") from exc
+        if problem:
+            raise IndexCorruptError(f"index in {folder} is inconsistent ({problem}); {rebuild_hint(folder)}")
         return cls(manifest, chunks, index, lexical)
+
+
+def _chunk_from_row(row) -> Chunk:
+    """One saved chunk; a TypeError if the row is not one (a damaged chunks file)."""
+    chunk = Chunk(**row)
+    texts = (chunk.source, chunk.text)
+    numbers = (chunk.id, chunk.start_char, chunk.end_char, chunk.start_line, chunk.end_line)
+    if not all(isinstance(t, str) for t in texts) or not all(isinstance(n, int) for n in numbers) \
+            or not isinstance(chunk.date, (str, type(None))):
+        raise TypeError(f"chunk row {str(row)[:80]} has fields of the wrong type")
+    return chunk
+
+
+def _inconsistency(manifest: Manifest, index, chunks: dict[int, Chunk], lexical) -> str | None:
+    """What disagrees between the manifest and the files it names, or None."""
+    import faiss
+
+    listed = {i for entry in manifest.files.values() for i in entry.chunk_ids}
+    if not isinstance(index, faiss.IndexIDMap2) or index.d != manifest.dimension:
+        return f"the vectors file is not a {manifest.dimension}-dimension id-mapped FAISS index"
+    stored = set(faiss.vector_to_array(index.id_map).tolist())
+    if index.ntotal != len(chunks) or listed != set(chunks) or stored != listed:
+        return f"{index.ntotal} vectors, {len(chunks)} chunks, {len(listed)} listed in the manifest"
+    if lexical is not None and (len(lexical) != len(chunks) or not all(i in lexical for i in chunks)):
+        return f"{len(lexical)} chunks in the lexical index, {len(chunks)} in the chunks file"
+    return None

@@ -26,11 +26,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import IndexCorruptError, IndexLockedError, IndexStoreError, IndexVersionError
-from .manifest import FORMAT_VERSION, MANIFEST, Manifest
+from .errors import IndexCorruptError, IndexLockedError, IndexStoreError
+from .manifest import DATA_KINDS, FORMAT_VERSION, MANIFEST, Manifest
 
 LOCK = ".lock"
-DATA_KINDS = ("vectors", "chunks", "lexical")
 
 
 def rebuild_hint(folder: Path) -> str:
@@ -43,14 +42,17 @@ def read_manifest(folder: Path) -> Manifest | None:
     """The folder's manifest, None if there is none yet; damage is an IndexCorruptError."""
     if folder.exists() and not folder.is_dir():
         raise IndexCorruptError(_not_a_folder(folder))
+    path = folder / MANIFEST
     try:
-        return Manifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except IndexVersionError:
-        raise
-    except (OSError, ValueError, TypeError, AttributeError, IndexCorruptError) as exc:
-        raise IndexCorruptError(f"{folder / MANIFEST} is unreadable ({exc}); {rebuild_hint(folder)}") from exc
+    except (OSError, ValueError) as exc:  # a folder named manifest.json, bytes that are not UTF-8
+        raise IndexCorruptError(f"{path} is unreadable ({exc}); {rebuild_hint(folder)}") from exc
+    try:
+        return Manifest.from_json(text)
+    except IndexCorruptError as exc:
+        raise IndexCorruptError(f"{path} is unreadable ({exc}); {rebuild_hint(folder)}") from exc
 
 
 def verified_data_files(folder: Path, manifest: Manifest) -> dict[str, Path]:
@@ -60,7 +62,12 @@ def verified_data_files(folder: Path, manifest: Manifest) -> dict[str, Path]:
         path = folder / name
         if not name or not path.is_file():
             raise IndexCorruptError(f"index file {path} is missing; {rebuild_hint(folder)}")
-        if sha256_file(path) != digest:
+        try:
+            matches = sha256_file(path) == digest
+        except OSError as exc:
+            raise IndexCorruptError(f"index file {path} is unreadable ({exc.strerror}); "
+                                    f"{rebuild_hint(folder)}") from exc
+        if not matches:
             raise IndexCorruptError(f"index file {path} does not match its checksum; {rebuild_hint(folder)}")
         paths[kind] = path
     return paths
@@ -77,7 +84,8 @@ def recorded_docs_folder(folder: str | os.PathLike) -> str | None:
     """The documents folder a saved index was built from, or None (no index, or unreadable)."""
     try:
         data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-        return data.get("docs_folder") or None
+        folder = data.get("docs_folder")
+        return folder if isinstance(folder, str) and folder else None
     except (OSError, ValueError, AttributeError):
         return None
 
@@ -115,14 +123,24 @@ def write_generation(folder: Path, manifest: Manifest, write_vectors: Callable[[
         lexical_sha256=sha256_file(folder / lexical_file),
         updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
+    if (folder / MANIFEST).is_dir():  # damage in the way of the switch; a rebuild clears it
+        _remove(folder / MANIFEST)
     _write_atomic(folder / MANIFEST, saved.to_json().encode())
     # Only now that the manifest names the new files: remove older generations and
     # anything a crashed save left behind.
     for path in [*_generation_files(folder), *folder.glob("*.tmp")]:
         if path.name not in (vectors_file, chunks_file, lexical_file):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+            _remove(path)
     return saved
+
+
+def _remove(path: Path) -> None:
+    """Remove a file of ours, or an empty folder where one should be; never anything else."""
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            path.rmdir()
+        else:
+            path.unlink()
 
 
 @contextlib.contextmanager
