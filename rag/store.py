@@ -58,6 +58,8 @@ class VectorStore:
     def add_file(self, source: str, entry_sha256: str, size: int, date: str | None,
                  chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Add (or replace) one file's chunks; ids are given here, so callers pass any."""
+        if not _is_utf8(source):  # loading.py skips such names; the manifest is UTF-8 JSON
+            raise ValueError(f"source name {source!r} is not valid UTF-8")
         self.remove_file(source)
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors for {source}")
@@ -136,13 +138,17 @@ class VectorStore:
     # ---- disk ------------------------------------------------------------------------
 
     def save(self, folder: str | os.PathLike) -> None:
-        """Write a new generation atomically (see store_files.py)."""
+        """Write a new generation atomically (see store_files.py); IndexStoreError if the
+        disk refuses, and then the previous generation is still the saved one."""
         import faiss
 
+        # Everything is serialised before the first file is written, so nothing is left
+        # half-saved by data that can't be.
         chunk_rows = [dataclasses.asdict(c) for c in sorted(self.chunks.values(), key=lambda c: c.id)]
+        chunks_data = json.dumps(chunk_rows, ensure_ascii=False).encode()
         self.manifest = write_generation(
             Path(folder), self.manifest, lambda path: faiss.write_index(self._faiss, path),
-            json.dumps(chunk_rows, ensure_ascii=False).encode(), self.lexical.to_bytes())
+            chunks_data, self.lexical.to_bytes())
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "VectorStore | None":
@@ -182,6 +188,14 @@ class VectorStore:
         if problem:
             raise IndexCorruptError(f"index in {folder} is inconsistent ({problem}); {rebuild_hint(folder)}")
         return cls(manifest, chunks, index, lexical)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _chunk_from_row(row) -> Chunk:

@@ -1,4 +1,4 @@
-"""The index folder on disk: generations of data files, atomic writes, the lock.
+"""The index folder on disk: generations of data files, atomic writes, orphan cleanup, the lock.
 
 Layout of an index folder:
 
@@ -11,14 +11,21 @@ Layout of an index folder:
 
 Saving writes a new generation of data files, then replaces manifest.json atomically
 (temporary file + fsync + rename), then deletes the older generation. A crash at any point
-leaves a manifest that names complete files, so the previous index stays loadable.
-This module knows nothing of FAISS, chunks or models: it is given bytes, and a function
-that writes the vectors file.
+leaves a manifest that names complete files, so the previous index stays loadable; a save
+that fails removes the files it wrote. Opening the folder for writing (`write_lock`) checks
+that it can be written, before any embedding work, and removes orphans: data files the
+manifest does not name and temporary files, which killed runs leave behind.
+
+Every write failure (a full disk or a read-only folder: an OSError, or FAISS's
+RuntimeError) becomes one IndexStoreError naming the folder, the cause and the fix. This
+module knows nothing of FAISS, chunks or models: it is given bytes, and a function that
+writes the vectors file.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -27,9 +34,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import IndexCorruptError, IndexLockedError, IndexStoreError
-from .manifest import DATA_KINDS, FORMAT_VERSION, MANIFEST, Manifest
+from .manifest import (DATA_KINDS, FORMAT_VERSION, MANIFEST, Manifest, data_file_generation,
+                       data_file_name)
 
 LOCK = ".lock"
+WRITE_CHECK = ".write-check"  # written and removed by check_writable
 
 
 def rebuild_hint(folder: Path) -> str:
@@ -96,66 +105,131 @@ def write_generation(folder: Path, manifest: Manifest, write_vectors: Callable[[
                      chunks_data: bytes, lexical_data: bytes) -> Manifest:
     """Write a new generation and switch the manifest to it; returns the manifest now on disk.
 
-    `write_vectors(path)` writes the vectors file at `path`.
+    `write_vectors(path)` writes the vectors file at `path`. If anything fails, the files
+    written so far are removed, the previous generation stays the live one, and the cause
+    is raised as an IndexStoreError.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder)
     # Never reuse a generation number found on disk: a rebuild (which starts from an
     # empty store) must not overwrite the files the current manifest names.
-    gen = max([manifest.generation, *_generations_on_disk(folder)]) + 1
-    vectors_file, chunks_file = f"vectors-{gen}.faiss", f"chunks-{gen}.json"
-    lexical_file = f"lexical-{gen}.npz"
-
-    tmp = folder / (vectors_file + ".tmp")
-    write_vectors(str(tmp))
-    _fsync_and_rename(tmp, folder / vectors_file)
-    _write_atomic(folder / chunks_file, chunks_data)
-    _write_atomic(folder / lexical_file, lexical_data)
-
-    saved = dataclasses.replace(
-        manifest,
-        format_version=FORMAT_VERSION,
-        generation=gen,
-        vectors_file=vectors_file,
-        vectors_sha256=sha256_file(folder / vectors_file),
-        chunks_file=chunks_file,
-        chunks_sha256=sha256_file(folder / chunks_file),
-        lexical_file=lexical_file,
-        lexical_sha256=sha256_file(folder / lexical_file),
-        updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    )
-    if (folder / MANIFEST).is_dir():  # damage in the way of the switch; a rebuild clears it
-        _remove(folder / MANIFEST)
-    _write_atomic(folder / MANIFEST, saved.to_json().encode())
-    # Only now that the manifest names the new files: remove older generations and
-    # anything a crashed save left behind.
-    for path in [*_generation_files(folder), *folder.glob("*.tmp")]:
-        if path.name not in (vectors_file, chunks_file, lexical_file):
+    gen = max([manifest.generation, *generations_on_disk(folder)]) + 1
+    names = {kind: data_file_name(kind, gen) for kind in DATA_KINDS}
+    ours = [folder / name for name in names.values()]
+    ours += [path.with_name(path.name + ".tmp") for path in [*ours, folder / MANIFEST]]
+    try:
+        tmp = folder / (names["vectors"] + ".tmp")
+        write_vectors(str(tmp))
+        _fsync_and_rename(tmp, folder / names["vectors"])
+        _write_atomic(folder / names["chunks"], chunks_data)
+        _write_atomic(folder / names["lexical"], lexical_data)
+        saved = dataclasses.replace(
+            manifest,
+            format_version=FORMAT_VERSION,
+            generation=gen,
+            vectors_file=names["vectors"],
+            vectors_sha256=sha256_file(folder / names["vectors"]),
+            chunks_file=names["chunks"],
+            chunks_sha256=hashlib.sha256(chunks_data).hexdigest(),
+            lexical_file=names["lexical"],
+            lexical_sha256=hashlib.sha256(lexical_data).hexdigest(),
+            updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+        if (folder / MANIFEST).is_dir():  # damage in the way of the switch; a rebuild clears it
+            _remove(folder / MANIFEST)
+        _write_atomic(folder / MANIFEST, saved.to_json().encode())
+    except (OSError, RuntimeError) as exc:  # RuntimeError: how FAISS fails to write
+        # Files a failed save leaves would eat the space a retry needs (a full disk stays
+        # full): remove them. None is named by the manifest, which still names the old ones.
+        for path in ours:
             _remove(path)
+        raise write_error(folder, exc) from exc
+    # Only now that the manifest names the new files: the older generation is an orphan.
+    remove_orphans(folder, keep=set(names.values()))
     return saved
 
 
-def _remove(path: Path) -> None:
+def remove_orphans(folder: Path, keep: set[str] | None = None) -> list[str]:
+    """Remove the data files of generations other than the live one, and temporary files.
+
+    `keep`: the live data files; by default those the manifest on disk names. While that
+    manifest is unreadable only temporary files go: its data may still be wanted, and a
+    rebuild (which writes a new manifest) clears them. Returns the names removed.
+    """
+    keep_all_data = False
+    if keep is None:
+        try:
+            manifest = read_manifest(folder)
+        except IndexStoreError:  # damaged, or of a newer format: not ours to judge
+            manifest, keep_all_data = None, True
+        keep = {name for name, _ in manifest.data_files()} if manifest else set()
+    removed = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        stem = name.removesuffix(".tmp")
+        temporary = name == WRITE_CHECK or name.endswith(".tmp") and (
+            data_file_generation(stem) is not None or stem in (MANIFEST, WRITE_CHECK))
+        orphan = data_file_generation(name) is not None and name not in keep and not keep_all_data
+        if (temporary or orphan) and _remove(path):
+            removed.append(name)
+    return removed
+
+
+def _remove(path: Path) -> bool:
     """Remove a file of ours, or an empty folder where one should be; never anything else."""
-    with contextlib.suppress(OSError):
+    try:
         if path.is_dir() and not path.is_symlink():
             path.rmdir()
         else:
             path.unlink()
+    except OSError:
+        return False
+    return True
 
 
-@contextlib.contextmanager
-def write_lock(folder: str | os.PathLike):
-    """Hold an exclusive lock on an index folder while writing it; fail fast if taken."""
-    import fcntl
+def generations_on_disk(folder: Path) -> list[int]:
+    found = (data_file_generation(p.name) for p in folder.iterdir()) if folder.is_dir() else ()
+    return [gen for gen in found if gen is not None]
 
-    folder = Path(folder)
+
+def ensure_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise IndexStoreError(_not_a_folder(folder)) from None
     except OSError as exc:
-        raise IndexStoreError(f"can't create the index folder {folder}: {exc.strerror}") from None
-    with open(folder / LOCK, "w") as handle:
+        raise write_error(folder, exc) from exc
+
+
+def check_writable(folder: Path) -> None:
+    """Write and remove a small file, so that a read-only folder or a full disk fails
+    here, before any embedding work, rather than at the end of it. (No fsync: it would
+    cost every question a disk flush, and a full disk refuses the write itself.)"""
+    probe = folder / WRITE_CHECK
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(b"rag checks that it can write here\n")
+        probe.unlink()
+    except OSError as exc:
+        _remove(probe)
+        raise write_error(folder, exc) from exc
+
+
+@contextlib.contextmanager
+def write_lock(folder: str | os.PathLike):
+    """Hold an exclusive lock on an index folder while writing it; fail fast if taken.
+
+    Every writer starts here, so under the lock the folder is checked to be writable and
+    cleared of orphans that killed or failed runs left behind.
+    """
+    import fcntl
+
+    folder = Path(folder)
+    ensure_folder(folder)
+    try:
+        handle = open(folder / LOCK, "w")
+    except OSError as exc:
+        raise write_error(folder, exc) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -163,22 +237,35 @@ def write_lock(folder: str | os.PathLike):
                 f"another rag process is writing the index in {folder}; wait for it to finish"
             ) from None
         try:
+            check_writable(folder)
+            remove_orphans(folder)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _generation_files(folder: Path) -> list[Path]:
-    return [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json"), *folder.glob("lexical-*.npz")]
+def write_error(folder: Path, exc: BaseException) -> IndexStoreError:
+    """One IndexStoreError for any failure to write the index, naming the cause and the fix.
 
-
-def _generations_on_disk(folder: Path) -> list[int]:
-    found = []
-    for path in _generation_files(folder):
-        number = path.stem.split("-", 1)[1]
-        if number.isdigit():
-            found.append(int(number))
-    return found
+    >>> print(write_error(Path("idx"), OSError(28, "No space left on device", "idx/x")))
+    can't save the index in idx: No space left on device (idx/x); free some space on that disk (a save needs room for a new copy of the index next to the current one) and run the command again
+    """
+    code = getattr(exc, "errno", None)
+    detail = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+    if isinstance(exc, OSError) and exc.filename:
+        detail += f" ({exc.filename})"
+    lowered = detail.lower()
+    if code in (errno.ENOSPC, errno.EDQUOT) or "no space left" in lowered or "quota" in lowered:
+        return IndexStoreError(
+            f"can't save the index in {folder}: {detail}; free some space on that disk (a "
+            f"save needs room for a new copy of the index next to the current one) and run "
+            f"the command again")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "read-only" in lowered or "permission" in lowered:
+        return IndexStoreError(
+            f"the index folder {folder} is read-only ({detail}); make it writable or pass "
+            f"another folder with --index (to ask from the index as it is: --no-update)")
+    return IndexStoreError(f"can't save the index in {folder}: {detail}; check that folder and "
+                           f"its disk, then run the command again")
 
 
 def _not_a_folder(folder: Path) -> str:

@@ -25,6 +25,162 @@ def _one_generation(idx) -> list[str]:
     return [f"chunks-{gen}.json", f"lexical-{gen}.npz", "manifest.json", f"vectors-{gen}.faiss"]
 
 
+# ---- 3. orphaned generation files ------------------------------------------------------
+
+def test_an_index_run_removes_orphans_even_when_nothing_changed(seeds_copy, tmp_path):
+    idx = tmp_path / "idx"
+    sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+    live = _one_generation(idx)
+    # what killed runs leave behind: whole generations, half-written files, temp files
+    (idx / "vectors-7.faiss").write_bytes(b"\0" * 100_000)
+    (idx / "chunks-7.json").write_text("[]")
+    (idx / "lexical-8.npz").write_bytes(b"PK")
+    (idx / "vectors-9.faiss.tmp").write_bytes(b"half")
+    (idx / "manifest.json.tmp").write_text("{")
+    store, report = sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+    assert not report.changed
+    assert _index_files(idx) == live
+    assert VectorStore.load(idx).sources == SEEDS
+
+
+def test_orphans_left_without_any_manifest_are_removed(seeds_copy, tmp_path):
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    (idx / "vectors-1.faiss").write_bytes(b"\0" * 1000)  # a first build killed mid-save
+    (idx / "chunks-1.json.tmp").write_text("[")
+    sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+    assert _index_files(idx) == _one_generation(idx)
+
+
+def test_orphans_are_kept_while_the_manifest_is_unreadable_then_a_rebuild_clears_them(seeds_copy, tmp_path):
+    idx = tmp_path / "idx"
+    sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+    before = set(_index_files(idx))
+    (idx / "manifest.json").write_text("{damaged")
+    with pytest.raises(IndexCorruptError):
+        sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+    assert set(_index_files(idx)) == before  # nothing deleted that might be recovered
+    sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS, rebuild=True)
+    assert _index_files(idx) == _one_generation(idx)
+
+
+# ---- 5. write failures: one IndexStoreError, before the embedding work -------------------
+
+def _read_only(monkeypatch, folder):
+    """Make every write below `folder` fail the way a read-only file system does."""
+    import builtins
+    import io
+
+    import faiss
+
+    folder = os.fsdecode(os.path.abspath(folder))
+
+    def inside(path) -> bool:
+        try:
+            return os.path.abspath(os.fsdecode(path)).startswith(folder)
+        except TypeError:  # a file descriptor
+            return False
+
+    def refuse(path):
+        raise OSError(errno.EROFS, "Read-only file system", os.fsdecode(path))
+
+    real_open, real_os_open = builtins.open, os.open
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        if inside(file) and any(c in mode for c in "wax+"):
+            refuse(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def fake_os_open(path, flags, *args, **kwargs):
+        if inside(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def guard(real):
+        def call(*paths, **kwargs):
+            if any(inside(p) for p in paths[:2] if isinstance(p, (str, bytes, os.PathLike))):
+                refuse(paths[0])
+            return real(*paths, **kwargs)
+        return call
+
+    def fake_write_index(index, path):
+        raise RuntimeError(f"Error in faiss::FileIOWriter: could not open {path} for writing: "
+                           f"Read-only file system")
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    monkeypatch.setattr(io, "open", fake_open)
+    monkeypatch.setattr(os, "open", fake_os_open)
+    for name in ("replace", "rename", "unlink", "mkdir", "rmdir"):
+        monkeypatch.setattr(os, name, guard(getattr(os, name)))
+    monkeypatch.setattr(faiss, "write_index", fake_write_index)
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_read_only_index_folder_fails_before_any_embedding(seeds_copy, tmp_path, monkeypatch, existing):
+    idx = tmp_path / "idx"
+    if existing:
+        sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+        (seeds_copy / "new.txt").write_text("The river Oxus flows into the Aral Sea.\n")
+    else:
+        idx.mkdir()
+    embedder = HashingEmbedder()
+    _read_only(monkeypatch, idx)
+    with pytest.raises(IndexStoreError, match="read-only.*writable") as caught:
+        sync_index(seeds_copy, idx, embedder, SETTINGS)
+    assert str(idx) in str(caught.value)
+    assert embedder.calls == []
+
+
+def test_a_faiss_write_failure_becomes_an_index_store_error(tmp_path, monkeypatch):
+    import faiss
+
+    store = VectorStore.empty("fake/model", 8, {"max_words": 150, "overlap_words": 30})
+
+    def fail(index, path):
+        raise RuntimeError(f"Error: 'f' failed: could not open {path} for writing: No space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", fail)
+    with pytest.raises(IndexStoreError, match="free") as caught:
+        store.save(tmp_path / "idx")
+    assert "No space left" in str(caught.value)
+    assert _index_files(tmp_path / "idx") == []
+
+
+def test_a_full_disk_during_indexing_is_a_clear_error_and_the_retry_works(seeds_copy, tmp_path, monkeypatch):
+    idx = tmp_path / "idx"
+    real_fsync = os.fsync
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(IndexStoreError, match="No space left.*free") as caught:
+        sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+    assert str(idx) in str(caught.value)
+    assert not idx.exists() or _index_files(idx) == []
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    store, _report = sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+    assert store.sources == SEEDS and _index_files(idx) == _one_generation(idx)
+
+
+def test_cli_reports_a_faiss_write_failure_in_one_line(seeds_copy, tmp_path, monkeypatch, capsys):
+    import faiss
+
+    import rag.pipeline
+    from rag.cli import main
+
+    monkeypatch.setattr(rag.pipeline, "load_embedder", lambda *a, **k: HashingEmbedder())
+
+    def fail(index, path):
+        raise RuntimeError("Error: 'f' failed: could not open file for writing: Read-only file system")
+
+    monkeypatch.setattr(faiss, "write_index", fail)
+    assert main(["index", str(seeds_copy), "--index", str(tmp_path / "idx")]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("rag: error: ") and "Read-only" in last and "Traceback" not in err
+
+
 # ---- 6. damaged index files; --rebuild never reads them ----------------------------------
 
 def _rewrite_manifest(idx, **changes):
