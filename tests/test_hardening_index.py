@@ -25,6 +25,65 @@ def _one_generation(idx) -> list[str]:
     return [f"chunks-{gen}.json", f"lexical-{gen}.npz", "manifest.json", f"vectors-{gen}.faiss"]
 
 
+# ---- 1. file names that are not valid UTF-8 -------------------------------------------
+
+@pytest.mark.parametrize("bad_path", [b"bad\xffname.txt", b"sub\xe9dir/notes.txt"])
+def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_is_indexed(seeds_copy, tmp_path, bad_path):
+    target = os.fsencode(seeds_copy) + b"/" + bad_path
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as handle:
+        handle.write(b"x\n")
+    idx = tmp_path / "idx"
+    for _attempt in range(2):  # a second run must neither fail nor leave files behind
+        store, report = sync_index(seeds_copy, idx, HashingEmbedder(), SETTINGS)
+        assert store.sources == SEEDS
+        [skipped] = report.skipped
+        shown = bad_path.decode("utf-8", "backslashreplace")  # e.g. bad\xffname.txt
+        assert skipped.source == shown
+        assert "not valid UTF-8" in skipped.reason and "rename" in skipped.reason
+        # the report can be printed and written as UTF-8 JSON
+        "\n".join(report.lines()).encode("utf-8")
+        json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
+        assert _index_files(idx) == _one_generation(idx)
+    assert VectorStore.load(idx).sources == SEEDS
+
+
+def test_assistant_opens_a_folder_with_a_non_utf8_file_name(seeds_copy, tmp_path, scripted_assistant):
+    with open(os.fsencode(seeds_copy) + b"/bad\xffname.txt", "wb") as handle:
+        handle.write(b"x\n")
+    assistant = scripted_assistant({})
+    assert assistant.store.sources == SEEDS
+    assert [s.source for s in assistant.report.skipped] == ["bad\\xffname.txt"]
+
+
+# ---- 2. symlinks that point out of the folder ---------------------------------------------
+
+def test_symlinks_out_of_the_folder_are_skipped_and_named_in_the_report(seeds_copy, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The vault code is 4471.\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "more.txt").write_text("Another secret: 9902.\n")
+    (seeds_copy / "passwd.txt").symlink_to(secret)
+    (seeds_copy / "relative.txt").symlink_to(os.path.join("..", "secret.txt"))
+    (seeds_copy / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (seeds_copy / "alias.txt").symlink_to(seeds_copy / SEEDS[0])  # inside: may be followed
+    (seeds_copy / "loop.txt").symlink_to(seeds_copy / "loop.txt")  # a loop must not hang
+    (seeds_copy / "again").symlink_to(seeds_copy, target_is_directory=True)
+
+    store, report = sync_index(seeds_copy, tmp_path / "idx", HashingEmbedder(), SETTINGS)
+    texts = " ".join(c.text for c in store.chunks.values())
+    assert "4471" not in texts and "9902" not in texts
+    assert "passwd.txt" not in store.sources and "relative.txt" not in store.sources
+    assert not any(s.startswith("linked-folder/") for s in store.sources)
+    assert "alias.txt" in store.sources and set(SEEDS) <= set(store.sources)
+    skipped = {s.source: s.reason for s in report.skipped}
+    for name in ("passwd.txt", "relative.txt", "linked-folder"):
+        assert "outside the documents folder" in skipped[name], skipped
+    assert "passwd.txt" in "\n".join(report.lines())
+    assert "loop.txt" in skipped  # reported, not hung on
+
+
 # ---- 3. orphaned generation files ------------------------------------------------------
 
 def test_an_index_run_removes_orphans_even_when_nothing_changed(seeds_copy, tmp_path):
