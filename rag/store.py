@@ -17,8 +17,8 @@ import numpy as np
 from .errors import IndexCorruptError
 from .lexical import LexicalIndex
 from .manifest import FORMAT_VERSION, MANIFEST, FileEntry, Manifest
-from .store_files import (read_bytes, read_manifest, rebuild_hint, recorded_docs_folder,
-                          verified_data_files, write_generation, write_lock)
+from .store_files import (read_manifest, rebuild_hint, recorded_docs_folder, verified_data_files,
+                          write_generation, write_lock)
 from .types import Chunk, Hit
 
 # Imported from here by the rest of the package and by tests: the store's public names.
@@ -158,11 +158,11 @@ class VectorStore:
         the read is tried again once before the index is called damaged.
         """
         folder = Path(folder)
-        before = read_bytes(folder / MANIFEST)
+        before = _read_bytes(folder / MANIFEST)
         try:
             return cls._load_once(folder)
         except IndexCorruptError:
-            if read_bytes(folder / MANIFEST) == before:
+            if _read_bytes(folder / MANIFEST) == before:
                 raise
             return cls._load_once(folder)
 
@@ -188,6 +188,13 @@ class VectorStore:
         if problem:
             raise IndexCorruptError(f"index in {folder} is inconsistent ({problem}); {rebuild_hint(folder)}")
         return cls(manifest, chunks, index, lexical)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _is_utf8(text: str) -> bool:

@@ -82,19 +82,11 @@ def verified_data_files(folder: Path, manifest: Manifest) -> dict[str, Path]:
     return paths
 
 
-def read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
 def recorded_docs_folder(folder: str | os.PathLike) -> str | None:
     """The documents folder a saved index was built from, or None (no index, or unreadable)."""
     try:
-        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-        folder = data.get("docs_folder")
-        return folder if isinstance(folder, str) and folder else None
+        docs = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8")).get("docs_folder")
+        return docs if isinstance(docs, str) and docs else None
     except (OSError, ValueError, AttributeError):
         return None
 
@@ -262,8 +254,9 @@ def write_error(folder: Path, exc: BaseException) -> IndexStoreError:
             f"the command again")
     if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "read-only" in lowered or "permission" in lowered:
         return IndexStoreError(
-            f"the index folder {folder} is read-only ({detail}); make it writable or pass "
-            f"another folder with --index (to ask from the index as it is: --no-update)")
+            f"can't write the index folder {folder} ({detail}): it is read-only or not yours; "
+            f"make it writable or pass another folder with --index (to ask from the index as "
+            f"it is: --no-update)")
     return IndexStoreError(f"can't save the index in {folder}: {detail}; check that folder and "
                            f"its disk, then run the command again")
 

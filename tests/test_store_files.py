@@ -105,3 +105,46 @@ def test_an_unencodable_source_name_never_reaches_the_disk(tmp_path):
         store.add_file("bad\udcffname.txt", "sha", 4, None, chunks, np.ones((1, 64), dtype=np.float32))
         store.save(tmp_path)
     assert _names(tmp_path) == before
+
+
+# ---- store_files.py on its own: bytes and a vectors writer, no FAISS ---------------------
+
+def test_a_generation_is_written_from_bytes_and_a_failing_writer_leaves_nothing(tmp_path):
+    from rag.manifest import Manifest
+    from rag.store_files import read_manifest, verified_data_files, write_generation
+
+    def write_vectors(path):
+        with open(path, "wb") as handle:
+            handle.write(b"vectors")
+
+    saved = write_generation(tmp_path, Manifest("m", 4, {}), write_vectors, b"[]", b"terms")
+    assert read_manifest(tmp_path) == saved and saved.generation == 1
+    files = verified_data_files(tmp_path, saved)
+    assert {kind: path.read_bytes() for kind, path in files.items()} == {
+        "vectors": b"vectors", "chunks": b"[]", "lexical": b"terms"}
+
+    def write_half_then_fail(path):
+        with open(path, "wb") as handle:
+            handle.write(b"half")
+        raise RuntimeError("Error: 'ret == n' failed: write error: No space left on device")
+
+    with pytest.raises(IndexStoreError, match="No space left on device; free some space"):
+        write_generation(tmp_path, saved, write_half_then_fail, b"[]", b"terms")
+    assert _names(tmp_path) == ["chunks-1.json", "lexical-1.npz", "manifest.json", "vectors-1.faiss"]
+
+
+@pytest.mark.parametrize("error,cause,fix", [
+    (OSError(errno.ENOSPC, "No space left on device", "idx/x"), "No space left on device (idx/x)", "free some space"),
+    (OSError(errno.EDQUOT, "Disk quota exceeded"), "Disk quota exceeded", "free some space"),
+    (OSError(errno.EROFS, "Read-only file system"), "Read-only file system", "make it writable"),
+    (PermissionError(errno.EACCES, "Permission denied"), "Permission denied", "make it writable"),
+    (RuntimeError("could not open idx/v.tmp for writing: Read-only file system"), "Read-only", "make it writable"),
+    (OSError(errno.EIO, "Input/output error"), "Input/output error", "check that folder and its disk"),
+])
+def test_every_write_failure_names_its_cause_and_the_fix(error, cause, fix):
+    from pathlib import Path
+
+    from rag.store_files import write_error
+
+    message = str(write_error(Path("idx"), error))
+    assert "idx" in message and cause in message and fix in message
