@@ -138,10 +138,12 @@ def remove_file(docs: str | Path, source: str, indexed: set[str] | list[str]) ->
     folder = Path(docs).resolve()
     if source not in indexed:
         raise DocumentsError(f"{source!r} is not in the index; pick one of the listed documents")
-    path = (folder / source).resolve()
+    # The file's own folder is resolved, not the file: a link is moved as a link, never
+    # the file it points to (indexing follows links that stay inside the folder).
+    path = (folder / source).parent.resolve() / Path(source).name
     if folder not in path.parents:
         raise DocumentsError(f"{source!r} is outside the documents folder {str(folder)!r}")
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
     bin_folder = folder / REMOVED_FOLDER
     bin_folder.mkdir(exist_ok=True)

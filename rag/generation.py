@@ -16,9 +16,15 @@ from typing import Protocol
 
 from .config import GenerationSettings, ModelSettings
 from .errors import ModelError
-from .prompting import Prompt
+from .prompting import Prompt, fit_prompt
 
 GGUF_MAGIC = b"GGUF"
+# Tokens kept free beside the prompt and the answer: tokenizing the prompt in one piece
+# and llama.cpp's own accounting can differ by a few.
+CONTEXT_MARGIN = 16
+# A chat template wraps each message in markers (role, turn start and end): Gemma's and
+# Qwen's take under 10 tokens; this is the estimate fit() counts for each.
+CHAT_TOKENS_PER_MESSAGE = 16
 
 
 class Generator(Protocol):
@@ -178,12 +184,13 @@ class LlamaGenerator:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
 
     def generate(self, prompt: Prompt) -> Iterator[str]:
-        options = dict(
-            max_tokens=prompt.max_tokens or self.settings.max_tokens,
-            temperature=self.settings.temperature,
-            stream=True,
-        )
         with self._lock:
+            prompt = self.fit(prompt)
+            options = dict(
+                max_tokens=prompt.max_tokens or self.settings.max_tokens,
+                temperature=self.settings.temperature,
+                stream=True,
+            )
             if self.uses_chat_template:
                 stream = self._llm.create_chat_completion(messages=prompt.messages, **options)
                 for event in stream:
@@ -191,7 +198,6 @@ class LlamaGenerator:
                     if piece:
                         yield piece
             else:
-                self._check_fits(prompt.completion)
                 stream = self._llm.create_completion(
                     prompt.completion, stop=list(prompt.stop), logit_bias=self._bias(prompt.avoid), **options)
                 for event in stream:
@@ -209,11 +215,23 @@ class LlamaGenerator:
                     banned.add(tokens[0])
         return {token: -100.0 for token in banned} or None
 
-    def _check_fits(self, text: str) -> None:
-        used = self.count_tokens(text)
-        room = self.settings.n_ctx - self.settings.max_tokens
-        if used > room:
+    def prompt_tokens(self, prompt: Prompt) -> int:
+        """The prompt's tokens as this model reads it; for a chat template, an estimate
+        (the template's own markers are counted as CHAT_TOKENS_PER_MESSAGE each message)."""
+        if not self.uses_chat_template:
+            return self.count_tokens(prompt.completion)
+        text = "\n".join(message["content"] for message in prompt.messages)
+        return self.count_tokens(text) + CHAT_TOKENS_PER_MESSAGE * len(prompt.messages)
+
+    def fit(self, prompt: Prompt) -> Prompt:
+        """The prompt with its passages cut to the context left after the answer
+        (prompting.fit_prompt): a long passage never makes a question fail."""
+        room = self.settings.n_ctx - (prompt.max_tokens or self.settings.max_tokens) - CONTEXT_MARGIN
+        prompt = fit_prompt(prompt, room, self.prompt_tokens)
+        used = self.prompt_tokens(prompt)
+        if used > room:  # not even the question and instructions fit
             raise ModelError(
-                f"the prompt needs {used} tokens but the context holds {room} after the answer; "
-                f"lower --top-k or raise generation.n_ctx"
+                f"the prompt needs {used} tokens even with its passages cut, but the context "
+                f"holds {room} after the answer; shorten the question or raise generation.n_ctx"
             )
+        return prompt

@@ -20,7 +20,7 @@ import numpy as np
 from .chunking import chunk_document
 from .config import Settings
 from .embedding import Embedder
-from .errors import DocumentsError, IndexCorruptError
+from .errors import DocumentsError
 from .loading import SkippedFile, find_files, read_document
 from .store import VectorStore, write_lock
 from .types import Document
@@ -87,14 +87,10 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
         )
     chunking = dataclasses.asdict(settings.chunking)
     with write_lock(index_dir):
-        try:
-            store = VectorStore.load(index_dir)
-        except IndexCorruptError as exc:
-            if not rebuild:
-                raise
-            log(f"the saved index is damaged ({exc}); rebuilding it")
-            store, report.rebuilt = None, "asked for with --rebuild (the saved index was damaged)"
-        if store is not None and rebuild:
+        # A rebuild never reads the saved index, so it works whatever state that is in
+        # (damaged, or of a newer format); its files go when the new generation is saved.
+        store = None if rebuild else VectorStore.load(index_dir)
+        if rebuild:
             report.rebuilt = "asked for with --rebuild"
         elif store is not None:
             report.rebuilt = store.manifest.settings_mismatch(embedder.model_id, embedder.dimension, chunking)

@@ -1,97 +1,29 @@
-"""The index on disk: FAISS vectors, chunk metadata (JSON) and a self-describing manifest.
+"""The index in memory: chunks, their unit vectors (FAISS) and their BM25 terms.
 
-Layout of an index folder:
-
-    manifest.json          format version, embedding model id and dimension, chunking
-                           settings, each source file's sha256 and chunk ids, and the
-                           names (and sha256) of the three data files below
-    vectors-<gen>.faiss    FAISS IndexIDMap2 over IndexFlatIP (cosine on unit vectors)
-    chunks-<gen>.json      the chunks: text, source, character and line spans
-    lexical-<gen>.npz      the BM25 terms of each chunk (see lexical.py)
-
-Saving writes a new generation of data files, then replaces manifest.json atomically
-(temporary file + fsync + rename), then deletes the older generation. A crash at any point
-leaves a manifest that names complete files, so the previous index stays loadable.
-This module knows nothing of files being indexed or of models; it stores what it is given.
+`VectorStore` adds, replaces and removes a file's chunks, and searches them; `save` and
+`load` move it to and from an index folder through store_files.py (the generations on
+disk, atomic writes, the lock), whose manifest is described in manifest.py. This module
+knows nothing of files being indexed or of models; it stores what it is given.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexCorruptError, IndexLockedError, IndexStoreError, IndexVersionError
+from .errors import IndexCorruptError
 from .lexical import LexicalIndex
+from .manifest import FORMAT_VERSION, MANIFEST, FileEntry, Manifest
+from .store_files import (read_manifest, rebuild_hint, recorded_docs_folder, verified_data_files,
+                          write_generation, write_lock)
 from .types import Chunk, Hit
 
-# 2: adds the lexical file. A format-1 index is still read: its lexical index is made from
-# the stored chunk texts (no re-embedding) and written with the next save.
-FORMAT_VERSION = 2
-MANIFEST = "manifest.json"
-
-
-@dataclasses.dataclass
-class FileEntry:
-    sha256: str
-    size: int
-    date: str | None
-    chunk_ids: list[int]
-
-
-@dataclasses.dataclass
-class Manifest:
-    embedding_model: str
-    dimension: int
-    chunking: dict
-    docs_folder: str = ""
-    files: dict[str, FileEntry] = dataclasses.field(default_factory=dict)
-    generation: int = 0
-    next_chunk_id: int = 0
-    format_version: int = FORMAT_VERSION
-    vectors_file: str = ""
-    vectors_sha256: str = ""
-    chunks_file: str = ""
-    chunks_sha256: str = ""
-    lexical_file: str = ""
-    lexical_sha256: str = ""
-    updated_at: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Manifest":
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise IndexCorruptError("manifest.json does not hold a JSON object")
-        version = data.get("format_version")
-        if not isinstance(version, int):
-            raise IndexCorruptError("manifest.json has no format_version")
-        if version > FORMAT_VERSION:
-            raise IndexVersionError(
-                f"the index was written by a newer rag (format {version}, this one reads "
-                f"{FORMAT_VERSION}); upgrade rag, or rebuild with: rag index DOCS --rebuild"
-            )
-        data["files"] = {name: FileEntry(**entry) for name, entry in data.get("files", {}).items()}
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-    def settings_mismatch(self, embedding_model: str, dimension: int, chunking: dict) -> str | None:
-        """Why an index built with other settings must be rebuilt, or None if it matches."""
-        if (self.embedding_model, self.dimension) != (embedding_model, dimension):
-            return (
-                f"embedding model changed from {self.embedding_model} ({self.dimension} dims) "
-                f"to {embedding_model} ({dimension} dims)"
-            )
-        if self.chunking != chunking:
-            return f"chunking settings changed from {self.chunking} to {chunking}"
-        return None
+# Imported from here by the rest of the package and by tests: the store's public names.
+__all__ = ["FORMAT_VERSION", "MANIFEST", "FileEntry", "Manifest", "VectorStore",
+           "recorded_docs_folder", "write_lock"]
 
 
 class VectorStore:
@@ -126,6 +58,8 @@ class VectorStore:
     def add_file(self, source: str, entry_sha256: str, size: int, date: str | None,
                  chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Add (or replace) one file's chunks; ids are given here, so callers pass any."""
+        if not _is_utf8(source):  # loading.py skips such names; the manifest is UTF-8 JSON
+            raise ValueError(f"source name {source!r} is not valid UTF-8")
         self.remove_file(source)
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors for {source}")
@@ -204,44 +138,17 @@ class VectorStore:
     # ---- disk ------------------------------------------------------------------------
 
     def save(self, folder: str | os.PathLike) -> None:
-        """Write a new generation atomically; see the module docstring."""
+        """Write a new generation atomically (see store_files.py); IndexStoreError if the
+        disk refuses, and then the previous generation is still the saved one."""
         import faiss
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        # Never reuse a generation number found on disk: a rebuild (which starts from an
-        # empty store) must not overwrite the files the current manifest names.
-        gen = max([self.manifest.generation, *_generations_on_disk(folder)]) + 1
-        vectors_file, chunks_file = f"vectors-{gen}.faiss", f"chunks-{gen}.json"
-        lexical_file = f"lexical-{gen}.npz"
-
-        tmp = folder / (vectors_file + ".tmp")
-        faiss.write_index(self._faiss, str(tmp))
-        _fsync_and_rename(tmp, folder / vectors_file)
+        # Everything is serialised before the first file is written, so nothing is left
+        # half-saved by data that can't be.
         chunk_rows = [dataclasses.asdict(c) for c in sorted(self.chunks.values(), key=lambda c: c.id)]
-        _write_atomic(folder / chunks_file, json.dumps(chunk_rows, ensure_ascii=False).encode())
-        _write_atomic(folder / lexical_file, self.lexical.to_bytes())
-
-        manifest = dataclasses.replace(
-            self.manifest,
-            format_version=FORMAT_VERSION,
-            generation=gen,
-            vectors_file=vectors_file,
-            vectors_sha256=_sha256_file(folder / vectors_file),
-            chunks_file=chunks_file,
-            chunks_sha256=_sha256_file(folder / chunks_file),
-            lexical_file=lexical_file,
-            lexical_sha256=_sha256_file(folder / lexical_file),
-            updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        )
-        _write_atomic(folder / MANIFEST, manifest.to_json().encode())
-        self.manifest = manifest
-        # Only now that the manifest names the new files: remove older generations and
-        # anything a crashed save left behind.
-        for path in [*_generation_files(folder), *folder.glob("*.tmp")]:
-            if path.name not in (vectors_file, chunks_file, lexical_file):
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+        chunks_data = json.dumps(chunk_rows, ensure_ascii=False).encode()
+        self.manifest = write_generation(
+            Path(folder), self.manifest, lambda path: faiss.write_index(self._faiss, path),
+            chunks_data, self.lexical.to_bytes())
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> "VectorStore | None":
@@ -263,69 +170,24 @@ class VectorStore:
     def _load_once(cls, folder: Path) -> "VectorStore | None":
         import faiss
 
-        if folder.exists() and not folder.is_dir():
-            raise IndexCorruptError(_not_a_folder(folder))
-        fix = f"rebuild it with: rag index DOCS --index {folder} --rebuild"
-        try:
-            manifest = Manifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        manifest = read_manifest(folder)  # None: no index yet; IndexStoreError: damaged
+        if manifest is None:
             return None
-        except IndexVersionError:
-            raise
-        except (OSError, ValueError, TypeError, AttributeError, IndexCorruptError) as exc:
-            raise IndexCorruptError(f"{folder / MANIFEST} is unreadable ({exc}); {fix}") from exc
-        data_files = [(manifest.vectors_file, manifest.vectors_sha256),
-                      (manifest.chunks_file, manifest.chunks_sha256)]
-        if manifest.format_version >= 2:  # format 1 had no lexical file; it is made below
-            data_files.append((manifest.lexical_file, manifest.lexical_sha256))
-        for name, digest in data_files:
-            path = folder / name
-            if not name or not path.is_file():
-                raise IndexCorruptError(f"index file {path} is missing; {fix}")
-            if _sha256_file(path) != digest:
-                raise IndexCorruptError(f"index file {path} does not match its checksum; {fix}")
+        paths = verified_data_files(folder, manifest)
         try:
-            index = faiss.read_index(str(folder / manifest.vectors_file))
-            rows = json.loads((folder / manifest.chunks_file).read_text(encoding="utf-8"))
-            chunks = {row["id"]: Chunk(**row) for row in rows}
-            lexical = (LexicalIndex.from_bytes((folder / manifest.lexical_file).read_bytes())
-                       if manifest.format_version >= 2 else None)
-        except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
-            raise IndexCorruptError(f"index in {folder} is unreadable ({exc}); {fix}") from exc
-        listed = {i for entry in manifest.files.values() for i in entry.chunk_ids}
-        if (index.ntotal != len(chunks) or listed != set(chunks) or index.d != manifest.dimension
-                or (lexical is not None and len(lexical) != len(chunks))):
-            raise IndexCorruptError(
-                f"index in {folder} is inconsistent ({index.ntotal} vectors, {len(chunks)} chunks, "
-                f"{len(listed)} listed in the manifest); {fix}"
-            )
+            index = faiss.read_index(str(paths["vectors"]))
+            rows = json.loads(paths["chunks"].read_text(encoding="utf-8"))
+            chunks = {chunk.id: chunk for chunk in map(_chunk_from_row, rows)}
+            lexical = LexicalIndex.from_bytes(paths["lexical"].read_bytes()) if "lexical" in paths else None
+            problem = _inconsistency(manifest, index, chunks, lexical)
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- damaged files fail in any library's own way
+            raise IndexCorruptError(f"index in {folder} is unreadable ({type(exc).__name__}: {exc}); "
+                                    f"{rebuild_hint(folder)}") from exc
+        if problem:
+            raise IndexCorruptError(f"index in {folder} is inconsistent ({problem}); {rebuild_hint(folder)}")
         return cls(manifest, chunks, index, lexical)
-
-
-def recorded_docs_folder(folder: str | os.PathLike) -> str | None:
-    """The documents folder a saved index was built from, or None (no index, or unreadable)."""
-    try:
-        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-        return data.get("docs_folder") or None
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _generation_files(folder: Path) -> list[Path]:
-    return [*folder.glob("vectors-*.faiss"), *folder.glob("chunks-*.json"), *folder.glob("lexical-*.npz")]
-
-
-def _not_a_folder(folder: Path) -> str:
-    return f"index path {folder} is a file, not a folder; pass a folder with --index"
-
-
-def _generations_on_disk(folder: Path) -> list[int]:
-    found = []
-    for path in _generation_files(folder):
-        number = path.stem.split("-", 1)[1]
-        if number.isdigit():
-            found.append(int(number))
-    return found
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -335,53 +197,35 @@ def _read_bytes(path: Path) -> bytes | None:
         return None
 
 
-@contextlib.contextmanager
-def write_lock(folder: str | os.PathLike):
-    """Hold an exclusive lock on an index folder while writing it; fail fast if taken."""
-    import fcntl
-
-    folder = Path(folder)
+def _is_utf8(text: str) -> bool:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise IndexStoreError(_not_a_folder(folder)) from None
-    except OSError as exc:
-        raise IndexStoreError(f"can't create the index folder {folder}: {exc.strerror}") from None
-    with open(folder / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexLockedError(
-                f"another rag process is writing the index in {folder}; wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    _fsync_and_rename(tmp, path)
+def _chunk_from_row(row) -> Chunk:
+    """One saved chunk; a TypeError if the row is not one (a damaged chunks file)."""
+    chunk = Chunk(**row)
+    texts = (chunk.source, chunk.text)
+    numbers = (chunk.id, chunk.start_char, chunk.end_char, chunk.start_line, chunk.end_line)
+    if not all(isinstance(t, str) for t in texts) or not all(isinstance(n, int) for n in numbers) \
+            or not isinstance(chunk.date, (str, type(None))):
+        raise TypeError(f"chunk row {str(row)[:80]} has fields of the wrong type")
+    return chunk
 
 
-def _fsync_and_rename(tmp: Path, path: Path) -> None:
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+def _inconsistency(manifest: Manifest, index, chunks: dict[int, Chunk], lexical) -> str | None:
+    """What disagrees between the manifest and the files it names, or None."""
+    import faiss
 
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    listed = {i for entry in manifest.files.values() for i in entry.chunk_ids}
+    if not isinstance(index, faiss.IndexIDMap2) or index.d != manifest.dimension:
+        return f"the vectors file is not a {manifest.dimension}-dimension id-mapped FAISS index"
+    stored = set(faiss.vector_to_array(index.id_map).tolist())
+    if index.ntotal != len(chunks) or listed != set(chunks) or stored != listed:
+        return f"{index.ntotal} vectors, {len(chunks)} chunks, {len(listed)} listed in the manifest"
+    if lexical is not None and (len(lexical) != len(chunks) or not all(i in lexical for i in chunks)):
+        return f"{len(lexical)} chunks in the lexical index, {len(chunks)} in the chunks file"
+    return None

@@ -102,3 +102,21 @@ def test_indexing_log_drives_the_progress_bar_to_the_end(assistant, uploads):
                             log=lambda line: shares.append(index_progress(line)))
     shares = [s for s in shares if s is not None]
     assert shares and shares[-1] == 1.0 and shares == sorted(shares)
+
+
+def test_removing_a_linked_document_moves_the_link_not_the_file_it_points_to(tmp_path):
+    from rag.documents import remove_file
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "real.txt").write_text("Real text.")
+    (docs / "alias.txt").symlink_to("real.txt")
+    moved = remove_file(docs, "alias.txt", ["alias.txt", "real.txt"])
+    assert moved.is_symlink() and moved.name == "alias.txt"
+    assert (docs / "real.txt").read_text() == "Real text." and not (docs / "alias.txt").exists()
+    (docs / "gone.txt").symlink_to("missing.txt")  # a broken link is still the thing to move
+    assert remove_file(docs, "gone.txt", ["gone.txt"]).is_symlink()
+    (tmp_path / "outside.txt").write_text("Not ours.")
+    with pytest.raises(DocumentsError, match="outside"):
+        remove_file(docs, "../outside.txt", ["../outside.txt"])
+    assert (tmp_path / "outside.txt").exists()

@@ -73,3 +73,51 @@ def test_missing_folder_and_file_instead_of_folder_are_clear_errors(tmp_path):
     (tmp_path / "f.txt").write_text("x")
     with pytest.raises(DocumentsError, match="is a file"):
         find_files(tmp_path / "f.txt", SETTINGS)
+
+
+# ---- names and links (hardening items 1 and 2) ---------------------------------------------
+
+def test_a_name_that_is_not_utf8_is_skipped_under_a_printable_name(tmp_path):
+    import os
+
+    (tmp_path / "good.txt").write_text("Fine text.")
+    with open(os.fsencode(tmp_path) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(b"Coffee.")
+    docs = _read_all(tmp_path)
+    assert sorted(docs) == ["caf\\xe9.txt", "good.txt"]
+    skipped = docs["caf\\xe9.txt"]
+    assert isinstance(skipped, SkippedFile)
+    assert "name is not valid UTF-8" in skipped.reason and "rename" in skipped.reason
+    skipped.source.encode("utf-8")  # printable, and storable in JSON
+
+
+def test_links_out_of_the_folder_are_skipped_and_links_inside_are_followed(tmp_path):
+    docs_dir, outside = tmp_path / "docs", tmp_path / "outside"
+    docs_dir.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Secret.")
+    (docs_dir / "real.txt").write_text("Real.")
+    (docs_dir / "out.txt").symlink_to(outside / "secret.txt")
+    (docs_dir / "chain.txt").symlink_to(docs_dir / "out.txt")  # inside link -> outside link
+    (docs_dir / "in.txt").symlink_to("real.txt")
+    (docs_dir / "gone.txt").symlink_to(docs_dir / "missing.txt")
+    (docs_dir / "loop.txt").symlink_to(docs_dir / "loop.txt")
+    (docs_dir / "out-folder").symlink_to(outside, target_is_directory=True)
+    docs = _read_all(docs_dir)
+    assert docs["in.txt"].text == "Real."
+    reasons = {k: v.reason for k, v in docs.items() if isinstance(v, SkippedFile)}
+    assert set(reasons) == {"out.txt", "chain.txt", "gone.txt", "loop.txt", "out-folder"}
+    for name in ("out.txt", "chain.txt", "out-folder"):
+        assert "outside the documents folder" in reasons[name] and str(outside) in reasons[name]
+    assert "does not exist" in reasons["gone.txt"]
+    assert "loop" in reasons["loop.txt"]
+
+
+def test_quotes_are_never_checked_against_a_file_out_of_the_folder(tmp_path):
+    from rag.loading import read_source_text
+
+    (tmp_path / "secret.txt").write_text("Secret.")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").symlink_to(tmp_path / "secret.txt")
+    assert read_source_text(tmp_path / "docs", "a.txt") is None
+    assert read_source_text(tmp_path / "docs", "../secret.txt") is None

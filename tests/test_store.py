@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from rag.errors import IndexCorruptError, IndexLockedError, IndexVersionError
+from rag.errors import IndexCorruptError, IndexLockedError, IndexStoreError, IndexVersionError
 from rag.store import FORMAT_VERSION, Manifest, VectorStore, write_lock
 from rag.types import Chunk
 
@@ -73,7 +73,7 @@ def test_crash_during_save_leaves_previous_index_loadable(tmp_path, monkeypatch)
     new = _store_with({"a.txt": ["one"], "b.txt": ["two", "three"]})
     new.manifest.generation = old.manifest.generation
     real_replace = _crash_when_manifest_is_replaced(monkeypatch)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(IndexStoreError, match="simulated"):  # an OSError, named (hardening item 5)
         new.save(tmp_path)
     monkeypatch.setattr(os, "replace", real_replace)
     loaded = VectorStore.load(tmp_path)
@@ -151,7 +151,7 @@ def test_crash_during_a_rebuild_leaves_the_previous_index_loadable(tmp_path, mon
     before = VectorStore.load(idx)
     real_replace = _crash_when_manifest_is_replaced(monkeypatch)
     rebuilt_settings = Settings(chunking=ChunkingSettings(40, 5))
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(IndexStoreError, match="simulated"):  # an OSError, named (hardening item 5)
         sync_index(seeds_copy, idx, HashingEmbedder(), rebuilt_settings)
     monkeypatch.setattr(os, "replace", real_replace)
     after_crash = VectorStore.load(idx)
@@ -174,8 +174,6 @@ def test_manifest_of_the_wrong_shape_is_corrupt_not_a_crash(tmp_path, content):
 
 
 def test_index_path_that_is_a_file_is_a_clear_error(tmp_path):
-    from rag.errors import IndexStoreError
-
     target = tmp_path / "index"
     target.write_text("not a folder")
     with pytest.raises(IndexStoreError, match="is a file"):
