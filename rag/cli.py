@@ -112,10 +112,12 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    print(answer.text)
-    for number, c in enumerate(answer.citations, 1):
-        lines = f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
-        print(f"  [{number}] {c.source}:{lines} (score {c.score:.2f})\n      \"{c.quote}\"")
+    if answer.evidence:
+        print_evidence(answer, sys.stdout.isatty())
+    else:
+        print(answer.text)
+        for number, c in enumerate(answer.citations, 1):
+            print(f"  [{number}] {c.source}:{_lines(c)} (score {c.score:.2f})\n      \"{c.quote}\"")
     if answer.abstained:
         if answer.reason:
             print(f"  (why: {answer.reason})")
@@ -127,6 +129,26 @@ def cmd_ask(args) -> int:
                 print(f"  - {c.source}:{c.start_line}-{c.end_line} (score {hit.similarity:.2f}): "
                       f"{snippet[:200]}{'...' if len(snippet) > 200 else ''}")
     return 0
+
+
+def _lines(c) -> str:
+    return f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
+
+
+def print_evidence(answer, terminal: bool) -> None:
+    """Evidence first: each quote with its [n] and place, the short answer marked inside
+    the first (bold on a terminal, **like this** otherwise), then the short answer."""
+    on, off = ("\033[1;4m", "\033[0m") if terminal else ("**", "**")
+    for number, e in enumerate(answer.evidence, 1):
+        quote = e.quote if e.span is None else \
+            f"{e.quote[:e.span[0]]}{on}{e.highlighted}{off}{e.quote[e.span[1]:]}"
+        print(f"[{number}] {e.source}:{_lines(e)}\n    \"{' '.join(quote.split())}\"")
+    if answer.short_answer:
+        print(f"Answer: {answer.short_answer}")
+    elif answer.kind == "summary":
+        print("(the key sentences, in the order the document gives them)")
+    else:
+        print("(no short answer passed our checks; the quote is what the documents say)")
 
 
 def cmd_search(args) -> int:

@@ -41,6 +41,11 @@ def test_ask_json_has_the_contract_keys(seeds_copy, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["answer"] == "Rashid Meredov" and data["abstained"] is False
     assert set(data["citations"][0]) == {"source", "start_line", "end_line", "quote", "score"}
+    assert data["kind"] == "short" and data["short_answer"] == "Rashid Meredov"
+    evidence = data["evidence"][0]
+    assert set(evidence) == {"source", "start_line", "end_line", "quote", "score", "answer_span"}
+    span = evidence["answer_span"]
+    assert evidence["quote"][span["start"]:span["end"]] == span["text"] == "Rashid Meredov"
     assert main(["ask", "What is the capital of Kazakhstan?", *args]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["abstained"] is True and data["citations"] == [] and data["closest"]
@@ -51,8 +56,10 @@ def test_ask_text_shows_citations_and_uses_the_indexed_folder(seeds_copy, tmp_pa
     capsys.readouterr()
     assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(tmp_path / "idx")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Rashid Meredov\n")
-    assert "[1] 003_064eea4f1c13281f.txt:7" in out
+    # evidence first, the short answer marked inside the quote, then the answer
+    assert out.startswith("[1] 003_064eea4f1c13281f.txt:7\n")
+    assert "Affairs of Turkmenistan **Rashid Meredov** and the Sub-Regional" in out
+    assert out.splitlines()[2] == "Answer: Rashid Meredov"
 
 
 def test_search_lists_passages(seeds_copy, tmp_path, capsys):
