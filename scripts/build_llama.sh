@@ -13,7 +13,10 @@
 #   RAG_WHEEL_CACHE        where the flag-keyed wheels live
 #                          (default: ~/.cache/rag-local/llama-wheels)
 #
-#   bash scripts/build_llama.sh [--print-flags]
+#   bash scripts/build_llama.sh [--print-flags | --wheel-only]
+#
+# --print-flags prints the CMake flags and stops; --wheel-only builds (or finds) the wheel
+# and prints its path without installing it (the build benchmark uses this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,7 +70,7 @@ pytag=$($py -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}
 key=$(printf '%s\n' "$version" "$flags" "$arch" "$compiler" "$pytag" | sha256sum | cut -c1-16)
 marker=.venv/.llama-build
 
-if [ -f "$marker" ] && [ "$(cat "$marker")" = "$key" ] \
+if [ "${1:-}" != "--wheel-only" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$key" ] \
     && $py -c 'import llama_cpp' 2>/dev/null; then
     exit 0   # this exact build is installed already
 fi
@@ -89,6 +92,10 @@ if [ -z "$wheel" ]; then
     for f in "$staging"/*.whl; do mv "$f" "$dir/"; done
     cp "$staging/BUILD-INFO" "$dir/"
     wheel=$(ls "$dir"/llama_cpp_python-*.whl | head -1)
+fi
+if [ "${1:-}" = "--wheel-only" ]; then
+    echo "$wheel"
+    exit 0
 fi
 
 # whatever llama-cpp-python is installed (from pip's cache, an older run, other flags) goes
