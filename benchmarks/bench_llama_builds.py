@@ -16,7 +16,8 @@ each build instead (one index, built during the first build's run) and prints ev
 question's verdict and answer side by side, and whether the builds agree.
 
 A build whose process dies of a signal (SIGILL: built for another CPU; SIGSEGV: the AMX
-crash) is reported as crashed, and the other builds are still measured. Reports are
+crash) is reported as crashed, and the other builds are still measured; under --eval, rag's
+own check (rag/llama_check.py) usually turns the crash into an error first, also reported. Reports are
 printed and saved under benchmarks/results/ (llama-builds*.md and .json).
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -220,16 +222,15 @@ def format_eval(outputs: dict[str, dict]) -> str:
         for build, output in outputs.items():
             row = done.get(build, {}).get(qid)
             if row is None:
-                cells.append(f"crashed ({output['crashed']})" if "crashed" in output
-                             else output.get("failed", "missing"))
+                cells.append(failure_cell(output))
                 continue
             answers.add(row["answer"])
             verdict = "correct" if row["correct"] else "wrong"
             cells.append(f"{verdict}{' (abstained)' if row['abstained'] else ''}")
-        same = len(answers) == 1  # among the builds that answered
-        if not same:
+        same = "-" if len(done) < 2 else "yes" if len(answers) == 1 else "NO"  # among those that answered
+        if same == "NO":
             differing.append(qid)
-        lines.append(f"| {qid} | " + " | ".join(cells) + f" | {'yes' if same else 'NO'} |")
+        lines.append(f"| {qid} | " + " | ".join(cells) + f" | {same} |")
     lines.append("")
     for build, output in outputs.items():
         if "results" in output:
@@ -238,13 +239,29 @@ def format_eval(outputs: dict[str, dict]) -> str:
         else:
             state = f"crashed ({output['crashed']})" if "crashed" in output else f"failed: {output['failed']}"
         lines.append(f"{build}: {state}, {output['seconds']} s")
-    if ids and not differing:
+    if len(done) > 1 and not differing:
         lines.append(f"\nAll {len(ids)} answers are identical across {', '.join(done)}"
                      + ("." if len(done) == len(outputs) else " (the builds that answered)."))
     for qid in differing:
         lines.append(f"\n{qid} differs:")
         lines += [f"  {build}: {rows[qid]['answer']!r}" for build, rows in done.items() if qid in rows]
     return "\n".join(lines)
+
+
+def failure_cell(output: dict) -> str:
+    """A short table cell for a build that gave no answers (the full message is below the table).
+
+    >>> failure_cell({"crashed": "SIGILL"})
+    'crashed (SIGILL)'
+    >>> failure_cell({"failed": "rag: error: llama.cpp crashed (SIGSEGV) while running m.gguf: ..."})
+    'crashed (SIGSEGV), caught by rag.llama_check'
+    >>> failure_cell({"failed": "timed out after 3600 s"})
+    'failed'
+    """
+    if "crashed" in output:
+        return f"crashed ({output['crashed']})"
+    found = re.search(r"llama\.cpp crashed \((\w+)\)", output.get("failed", ""))
+    return f"crashed ({found.group(1)}), caught by rag.llama_check" if found else "failed"
 
 
 # ---------------------------------------------------------------- main
