@@ -67,7 +67,10 @@ fi
 py=.venv/bin/python
 compiler=$( (cc --version 2>/dev/null || echo none) | head -1)
 pytag=$($py -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
-key=$(printf '%s\n' "$version" "$flags" "$arch" "$compiler" "$pytag" | sha256sum | cut -c1-16)
+cpu=""
+# a native build only runs on CPUs with this one's features: key its wheel by them too
+[ "$build" = native ] && cpu=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || true)
+key=$(printf '%s\n' "$version" "$flags" "$arch" "$compiler" "$pytag" ${cpu:+"$cpu"} | sha256sum | cut -c1-16)
 marker=.venv/.llama-build
 
 if [ "${1:-}" != "--wheel-only" ] && [ -f "$marker" ] && [ "$(cat "$marker")" = "$key" ] \
