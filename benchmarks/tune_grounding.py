@@ -26,6 +26,9 @@ from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation import evaluate, load_questions, select_split  # noqa: E402
 
 
+_CACHES: dict[Path, dict] = {}  # one per file, shared by every set asked with that model
+
+
 class CachedGenerator:
     """A Generator that replays drafts it has produced before for the same prompt."""
 
@@ -33,7 +36,9 @@ class CachedGenerator:
         self.inner, self.path = inner, path
         self.model_id = inner.model_id
         self.uses_chat_template = inner.uses_chat_template
-        self.cache = json.loads(path.read_text()) if path.is_file() else {}
+        if path not in _CACHES:
+            _CACHES[path] = json.loads(path.read_text()) if path.is_file() else {}
+        self.cache = _CACHES[path]
         self.misses = 0
 
     def generate(self, prompt):
@@ -76,6 +81,7 @@ def main() -> int:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--grid", nargs="*", default=[], help="grounding field=v1,v2,...")
     parser.add_argument("--index-root", default="/tmp/tune-index")
+    parser.add_argument("--dump", type=Path, help="write each question's result (last settings) here")
     args = parser.parse_args()
 
     opened = []
@@ -96,7 +102,12 @@ def main() -> int:
         for name, assistant, questions, cached in opened:
             settings = dataclasses.replace(assistant.settings,
                                            grounding=dataclasses.replace(assistant.settings.grounding, **combo))
-            _results, s = evaluate(WithSettings(assistant, settings), questions)
+            results, s = evaluate(WithSettings(assistant, settings), questions)
+            if args.dump:
+                rows = [{**r.to_dict(), "set": name, "evidence": [e.to_dict() for e in r.answer.evidence]}
+                        for r in results]
+                with open(args.dump, "a") as out:
+                    out.writelines(json.dumps(row) + "\n" for row in rows)
             cached.save()
             label = " ".join(f"{k}={v}" for k, v in combo.items()) or "defaults"
             print(f"| {label} | {name} | {s['answerable']}+{s['unanswerable']} | {s['answer_accuracy']} | "

@@ -260,6 +260,40 @@ def owner_problem(question: str, text: str, start: int) -> str | None:
     return None
 
 
+_TYPED = {OPTION: _OPTION, NUMBER: re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])"),
+          DATE: re.compile(r"\b(?:1[5-9]|20)\d\d\b")}
+
+
+def rival_problem(question: str, text: str, start: int, end: int, span_start: int, span_end: int,
+                  anchors: list[int]) -> str | None:
+    """Why another token of the asked-for kind (another option, number or year) in the
+    same quote text[start:end] is the better answer: it sits closer to the question's terms.
+
+    >>> t = "The -v option inverts matching, while -i makes the matching ignore case."
+    >>> marks = [t.index("ignore"), t.index("case"), t.index("matching ignore")]
+    >>> rival_problem("Which option ignores case?", t, 0, len(t), 4, 6, marks)
+    "'-i' sits closer to the question's terms"
+    >>> rival_problem("Which option ignores case?", t, 0, len(t), t.index("-i"), t.index("-i") + 2, marks) is None
+    True
+    """
+    pattern = _TYPED.get(expected_type(question))
+    if pattern is None or not anchors:
+        return None
+    words = [m.start() for m in _WORD.finditer(text, start, end)] or [start]
+
+    def spread(a: int, b: int) -> float:
+        first = sum(1 for w in words if w < a)
+        last = sum(1 for w in words if w < b)
+        return sum(max(0, k - last, first - k - 1) for k in (sum(1 for w in words if w < x) for x in anchors)) / len(anchors)
+
+    mine = spread(span_start, span_end)
+    for m in pattern.finditer(text, start, end):
+        if m.end() <= span_start or m.start() >= span_end:
+            if spread(m.start(), m.end()) + 1 <= mine:
+                return f"{m.group()!r} sits closer to the question's terms"
+    return None
+
+
 def length_problem(span: str, max_words: int = 16) -> str | None:
     """
     >>> length_problem("Tashkent"), length_problem("word " * 20)
@@ -270,11 +304,15 @@ def length_problem(span: str, max_words: int = 16) -> str | None:
 
 
 def span_problem(question: str, span: str, window_text: str, span_start: int, span_end: int,
-                 line: str, anchors: list[int], quoted: str, source: str = "", max_gap: int = 12) -> str | None:
+                 line: str, anchors: list[int], quote_start: int, quote_end: int, source: str = "",
+                 max_gap: int = 12) -> str | None:
     """The first rule the span breaks, or None when it may be shown as the short answer.
-    `window_text` is the file's text (offsets are into it); `quoted`, the evidence quote."""
+    `window_text` is the file's text (offsets are into it); the evidence quote is
+    window_text[quote_start:quote_end]."""
+    quoted = window_text[quote_start:quote_end]
     return (length_problem(span) or restates_question(question, span)
             or heading_problem(line) or type_problem(question, span)
             or entity_problem(question, quoted, source)
             or owner_problem(question, window_text, span_start)
+            or rival_problem(question, window_text, quote_start, quote_end, span_start, span_end, anchors)
             or distance_problem(window_text, span_start, span_end, anchors, max_gap))

@@ -128,6 +128,9 @@ class GroundingSettings:
     min_short_coverage: float = 0.5
     # A short answer must sit within this many words of the question's terms in its sentence.
     max_answer_gap: int = 12
+    # Summaries quote sentences scoring above this share of min_evidence: each carries
+    # some of the request's points, none all of them.
+    summary_share: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ from .types import Hit
 # Words that frame a question without naming its subject.
 _FRAME_WORDS = """what which who whom whose when where why how many much does do did is are was were
 can could should would will may might name list give tell explain describe summarize summarise
-please kind type value mean means meaning happen happens happened between among""".split()
+please kind type value mean means meaning happen happens happened between among say says said
+mention mentions mentioned manual page readme documentation docs document documents text
+according""".split()
 # A sentence that opens with one of these continues the one before it.
 _REFERS_BACK = re.compile(
     r"^\W*(?:this|these|that|those|it|its|he|she|his|her|they|their|them|there|here|such|"
@@ -166,7 +168,8 @@ def score_windows(question: str, windows: list[Window], cosines: list[float],
 
 def summary_windows(scored: list[ScoredWindow], min_score: float, most: int = 5) -> list[ScoredWindow]:
     """The key sentences for "summarise/explain" requests: the best `most` sentences above
-    `min_score`, from the best-scoring document, in document order.
+    `min_score` that carry a term of the question, from the best-scoring document, in
+    document order. (A summary covers several points, so no one sentence carries all.)
 
     >>> from rag.types import Chunk, Hit
     >>> h = Hit(Chunk(0, "a.txt", "", 0, 0, 1, 1), 0.5)
@@ -175,7 +178,7 @@ def summary_windows(scored: list[ScoredWindow], min_score: float, most: int = 5)
     >>> [w.window.start for w in summary_windows(s, 0.5)]
     [10, 30]
     """
-    good = [s for s in scored if s.score >= min_score]
+    good = [s for s in scored if s.score >= min_score and (s.coverage > 0 or not s.window.sentence)]
     if not good:
         return []
     source = good[0].window.hit.chunk.source

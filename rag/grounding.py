@@ -133,7 +133,7 @@ def check_reading(question: str, reading: Reading, text: str, min_coverage: floa
         line_end = text.find("\n", b)
         line = text[line_start: len(text) if line_end < 0 else line_end]
         problem = span_problem(question, text[a:b], text, a, b, line, marks,
-                               text[w.context_start:w.end], w.hit.chunk.source, max_gap)
+                               w.context_start, w.end, w.hit.chunk.source, max_gap)
         if problem is None:
             return Checked(reading, evidence_of(scored, text, (a, b)), None)
     return Checked(reading, None, f"{span!r}: {problem}")

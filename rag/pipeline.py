@@ -185,7 +185,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
                   if is_current(s, texts)]
         timings["evidence"] = time.perf_counter() - started - timings["retrieve"]
         if is_summary_request(question):
-            reply = summary(summary_windows(scored, g.min_evidence), texts)
+            reply = summary(summary_windows(scored, g.min_evidence * g.summary_share), texts)
             return AnswerStream(iter(()), lambda _draft: done(reply, hits), question)
         if not scored or scored[0].score < g.min_evidence:
             return stop(compose(question, scored, [], texts, g.min_evidence).reason, hits)
