@@ -20,10 +20,16 @@ import sys
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 from rag import Assistant, RagError  # noqa: E402
-from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 from rag.chat_view import (  # noqa: E402
-    answer_message, draft_message, human_size, index_summary, literal, sources_section, upload_message,
+    answer_message,
+    draft_message,
+    human_size,
+    index_summary,
+    literal,
+    sources_section,
+    upload_message,
 )
+from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 from rag.documents import index_progress  # noqa: E402
 
 EXAMPLES = [

@@ -23,7 +23,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import HERE, RESULTS, interleave, run_worker, save  # noqa: E402
-
 from rag import Assistant  # noqa: E402
 from rag.evaluation import load_questions  # noqa: E402
 from rag.generation import LlamaGenerator, resolve_gguf  # noqa: E402

@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from squad_corpus import DEFAULT_SQUAD, load_squad, write_articles  # noqa: E402
-
 from rag.config import Settings  # noqa: E402
 from rag.embedding import SentenceTransformerEmbedder  # noqa: E402
 from rag.indexing import sync_index  # noqa: E402
+from squad_corpus import DEFAULT_SQUAD, load_squad, write_articles  # noqa: E402
 
 
 def main() -> None:

@@ -39,14 +39,19 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from answer_quality import (answered_correct_share, ask_offtopic, ask_set, markdown_rows, percent,  # noqa: E402
-                            open_realdocs, split_samples)
-from squad_corpus import DEFAULT_SQUAD, build, load_squad  # noqa: E402
-
+from answer_quality import (  # noqa: E402
+    answered_correct_share,
+    ask_offtopic,
+    ask_set,
+    markdown_rows,
+    open_realdocs,
+    percent,
+    split_samples,
+)
 from rag import Assistant  # noqa: E402
 from rag.evaluation import load_questions  # noqa: E402
-from rag.scoring import (contains_answer, first_hit_rank, mean_reciprocal_rank,  # noqa: E402
-                         precision_recall, recall_at)
+from rag.scoring import contains_answer, first_hit_rank, mean_reciprocal_rank, precision_recall, recall_at  # noqa: E402
+from squad_corpus import DEFAULT_SQUAD, build, load_squad  # noqa: E402
 
 RESULTS = HERE / "results"
 DATA = HERE / "data"

@@ -32,8 +32,7 @@ NOISE = 0.02
 
 
 def real_index(files: int) -> Path:
-    from rag.config import Settings
-    from rag.config import ModelSettings
+    from rag.config import ModelSettings, Settings
     from rag.embedding import load_embedder
     from rag.indexing import sync_index
 

@@ -25,12 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from answer_quality import progress_every  # noqa: E402
-from squad_corpus import DEFAULT_SQUAD, load_squad, sample_questions, write_articles  # noqa: E402
-
 from rag import Assistant  # noqa: E402
 from rag.evaluation import EvalQuestion, evaluate, percentile  # noqa: E402
 from rag.prompting import build_prompt  # noqa: E402
 from rag.scoring import contains_answer  # noqa: E402
+from squad_corpus import DEFAULT_SQUAD, load_squad, sample_questions, write_articles  # noqa: E402
 
 
 def main() -> None:

@@ -53,7 +53,6 @@ def ours(docs: Path, out: Path, reindex: bool, backend: str = "auto") -> dict:
 
 def _reindex(docs, out, embedder, settings) -> dict:
     from perf_corpus import write_corpus
-
     from rag.indexing import sync_index
 
     files = sorted(docs.glob("*.txt"))

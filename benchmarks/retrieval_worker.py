@@ -18,7 +18,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import current_rss_mb, emit, peak_rss_mb  # noqa: E402
-
 from rag.evaluation import percentile  # noqa: E402
 
 K = 4

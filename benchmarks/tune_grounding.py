@@ -25,7 +25,6 @@ sys.path.insert(0, str(HERE.parent))
 from rag import Assistant, Settings  # noqa: E402
 from rag.evaluation import evaluate, load_questions, select_split  # noqa: E402
 
-
 _CACHES: dict[Path, dict] = {}  # one per file, shared by every set asked with that model
 
 

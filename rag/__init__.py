@@ -21,7 +21,7 @@ from .errors import (
     RagError,
 )
 from .indexing import IndexReport
-from .pipeline import Assistant, AnswerStream
+from .pipeline import AnswerStream, Assistant
 from .types import Answer, Chunk, Citation, Document, Hit
 
 __all__ = [

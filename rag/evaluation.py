@@ -22,8 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .scoring import (contains_answer, exact_match, first_hit_rank, mean_reciprocal_rank,
-                      precision_recall, recall_at, token_f1)
+from .scoring import (
+    contains_answer,
+    exact_match,
+    first_hit_rank,
+    mean_reciprocal_rank,
+    precision_recall,
+    recall_at,
+    token_f1,
+)
 from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Answer
 
 RANKING_DEPTH = 10  # passages retrieved per question for recall@1/5/10 and MRR

@@ -17,8 +17,14 @@ import numpy as np
 from .errors import IndexCorruptError
 from .lexical import LexicalIndex
 from .manifest import FORMAT_VERSION, MANIFEST, FileEntry, Manifest
-from .store_files import (read_manifest, rebuild_hint, recorded_docs_folder, verified_data_files,
-                          write_generation, write_lock)
+from .store_files import (
+    read_manifest,
+    rebuild_hint,
+    recorded_docs_folder,
+    verified_data_files,
+    write_generation,
+    write_lock,
+)
 from .types import Chunk, Hit
 
 # Imported from here by the rest of the package and by tests: the store's public names.

@@ -34,8 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import IndexCorruptError, IndexLockedError, IndexStoreError
-from .manifest import (DATA_KINDS, FORMAT_VERSION, MANIFEST, Manifest, data_file_generation,
-                       data_file_name)
+from .manifest import DATA_KINDS, FORMAT_VERSION, MANIFEST, Manifest, data_file_generation, data_file_name
 
 LOCK = ".lock"
 WRITE_CHECK = ".write-check"  # written and removed by check_writable

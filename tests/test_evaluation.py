@@ -6,8 +6,16 @@ import pytest
 from fakes import ScriptedAssistant
 from rag.errors import ConfigError
 from rag.eval_report import format_summary, format_table
-from rag.evaluation import (RANKING_DEPTH, EvalQuestion, EvalResult, evaluate, load_questions, percentile,
-                            select_split, summarize)
+from rag.evaluation import (
+    RANKING_DEPTH,
+    EvalQuestion,
+    EvalResult,
+    evaluate,
+    load_questions,
+    percentile,
+    select_split,
+    summarize,
+)
 from rag.scoring import contains_answer, first_hit_rank
 from rag.types import Answer, Chunk, Citation, Evidence, Hit
 
