@@ -2,13 +2,25 @@
 
     from rag import Assistant
     assistant = Assistant.open(docs="seeds", index="index")
-    answer = assistant.ask("Who is the Minister of Foreign Affairs of Turkmenistan?")
-    answer.text, answer.abstained, answer.citations
+    answer = assistant.ask("Who is the Minister of Foreign Affairs of Turkmenistan?", top_k=2)
+    answer.text, answer.short_answer, answer.evidence
 
+The seams: `Assistant.open(embedder=..., generator=...)` takes any `Embedder` and
+`Generator` (one method each), and `settings=` a `Settings` made of its stage groups.
+`evaluate(assistant, load_questions(path))` is the loop behind `rag eval`.
 Heavy libraries (torch, sentence-transformers, faiss, llama_cpp) load only when used.
 """
-from .config import Settings
+from .config import (
+    ChunkingSettings,
+    GenerationSettings,
+    GroundingSettings,
+    LoadingSettings,
+    ModelSettings,
+    RetrievalSettings,
+    Settings,
+)
 from .documents import AddedFile, DocumentInfo
+from .embedding import Embedder
 from .errors import (
     ConfigError,
     DocumentsError,
@@ -20,9 +32,12 @@ from .errors import (
     QuestionError,
     RagError,
 )
+from .evaluation import EvalQuestion, EvalResult, evaluate, load_questions
+from .generation import Generator
 from .indexing import IndexReport
 from .pipeline import AnswerStream, Assistant
-from .types import Answer, Chunk, Citation, Document, Hit
+from .prompting import Prompt
+from .types import Answer, Chunk, Citation, Document, Evidence, Hit
 
 __all__ = [
     "AddedFile",
@@ -30,19 +45,33 @@ __all__ = [
     "AnswerStream",
     "Assistant",
     "Chunk",
+    "ChunkingSettings",
     "Citation",
     "ConfigError",
     "Document",
     "DocumentInfo",
     "DocumentsError",
+    "Embedder",
+    "EvalQuestion",
+    "EvalResult",
+    "Evidence",
+    "GenerationSettings",
+    "Generator",
+    "GroundingSettings",
     "Hit",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexReport",
     "IndexStoreError",
     "IndexVersionError",
+    "LoadingSettings",
     "ModelError",
+    "ModelSettings",
+    "Prompt",
     "QuestionError",
     "RagError",
+    "RetrievalSettings",
     "Settings",
+    "evaluate",
+    "load_questions",
 ]

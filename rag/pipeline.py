@@ -14,6 +14,7 @@ answering_models.py; both are mixed into Assistant.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -65,6 +66,18 @@ class AnswerStream:
             self._seen.append(piece)
             yield piece
         self.answer = self._finish("".join(self._seen))
+
+
+def _settings_keywords(method):
+    """`top_k=` and `mode=` on a question: its settings with those applied, like
+    `settings=assistant.settings.with_top_k(2)`; the Assistant's own stay as they are."""
+    @functools.wraps(method)
+    def with_keywords(self, question, *, settings: Settings | None = None, top_k: int | None = None,
+                      mode: str | None = None, **kwargs):
+        if top_k is not None or mode is not None:
+            settings = (settings or self.settings).with_top_k(top_k).with_mode(mode)
+        return method(self, question, settings=settings, **kwargs)
+    return with_keywords
 
 
 class Assistant(DocumentAdmin, AnsweringModels):
@@ -128,12 +141,16 @@ class Assistant(DocumentAdmin, AnsweringModels):
         return retrieve(self.store, self.embedder, question, k, mode or r.mode, r.pool, r.rrf_k,
                         r.lexical_weight, vector)
 
-    def ask(self, question: str, *, history: Sequence[Answer] = (), settings: Settings | None = None) -> Answer:
-        stream = self.stream(question, history=history, settings=settings)
+    def ask(self, question: str, *, history: Sequence[Answer] = (), settings: Settings | None = None,
+            top_k: int | None = None, mode: str | None = None) -> Answer:
+        """The verified Answer; `stream` shows the drafts as they come. `top_k` and `mode`
+        change this question's passages and retrieval mode only; see `stream` for the rest."""
+        stream = self.stream(question, history=history, settings=settings, top_k=top_k, mode=mode)
         for _ in stream:
             pass
         return stream.answer
 
+    @_settings_keywords
     def stream(self, question: str, *, history: Sequence[Answer] = (),
                settings: Settings | None = None) -> AnswerStream:
         """Answer as a stream of drafts, then `.answer`; see AnswerStream.

@@ -61,3 +61,17 @@ def test_warm_up_runs_both_models_once(assistant, embedder):
     assert len(embedder.calls) == before + 1
     assert assistant.store.lexical._bm25 is not None, "the first question doesn't build BM25"
     assert assistant.generator.prompts[-1].max_tokens == 1
+
+
+def test_top_k_and_mode_keywords_are_this_questions_settings(assistant):
+    answer = assistant.ask(MINISTER_Q, top_k=1, mode="lexical")
+    lexical = assistant.search(MINISTER_Q, k=1, mode="lexical")
+    assert [h.chunk.id for h in answer.hits] == [h.chunk.id for h in lexical]
+    stream = assistant.stream(MINISTER_Q, top_k=2)
+    list(stream)
+    assert len(stream.answer.hits) == 2
+    assert assistant.settings.retrieval.top_k == 4 and assistant.settings.retrieval.mode == "hybrid"
+    with pytest.raises(ConfigError):
+        assistant.ask(MINISTER_Q, top_k=0)
+    with pytest.raises(ConfigError):
+        assistant.ask(MINISTER_Q, mode="fuzzy")
