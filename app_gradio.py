@@ -1,10 +1,12 @@
 """The chat face: a Gradio page over `rag.Assistant`. It holds no retrieval or answer logic.
 
-    python app_gradio.py [--docs seeds] [--index index] [--model PATH] [--host 127.0.0.1] [--port 7860]
+    python app_gradio.py [--docs DIR] [--index index] [--model PATH] [--host 127.0.0.1] [--port 7860]
 
-Starts by building or updating the index and loading (and warming) both models, printing
-each step, and only then serves the page on 127.0.0.1: when the page says ready, the first
-question pays no load cost. Three tabs: Chat (streamed answers, [n] links to a sources
+The documents folder follows the same rule as `rag` (rag.pipeline.documents_folder):
+--docs if given, else the folder the index was built from, else seeds/; the start-up
+output names it. Starts by building or updating the index and loading (and warming) both
+models, printing each step, and only then serves the page on 127.0.0.1: when the page
+says ready, the first question pays no load cost. Three tabs: Chat (streamed answers, [n] links to a sources
 panel), Documents (upload, list, remove, re-index) and Settings (passages, model, answer
 length), all per browser tab except the documents, which everyone shares. Rendering is in
 rag/chat_view.py. Nothing here reaches the network: Gradio's analytics are off, the theme
@@ -29,6 +31,7 @@ from rag.chat_view import (  # noqa: E402
     sources_section,
     upload_message,
 )
+from rag.cli import DOCS_HELP  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 from rag.documents import index_progress  # noqa: E402
 
@@ -251,9 +254,9 @@ def offline_theme():
                              font_mono=["ui-monospace", "monospace"])
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Chat with your documents in the browser.")
-    parser.add_argument("--docs", default="seeds", help="documents folder (default: seeds)")
+    parser.add_argument("--docs", help=DOCS_HELP)
     parser.add_argument("--index", default="index", help="index folder (default: index)")
     parser.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
     parser.add_argument("--embedding-backend", choices=EMBEDDING_BACKENDS,
@@ -261,19 +264,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to serve on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", 7860)))
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    def say(line: str) -> None:
-        print(f"app_gradio: {line}", file=sys.stderr, flush=True)
 
+def say(line: str) -> None:
+    print(f"app_gradio: {line}", file=sys.stderr, flush=True)
+
+
+def start(args: argparse.Namespace, open_assistant=Assistant.open) -> Assistant:
+    """Open the index the way `rag` does (the same rule picks the documents folder, and the
+    start-up output names it), then load and warm both models. `open_assistant` replaces
+    `Assistant.open`, for tests that bring their own models."""
+    say("loading the embedding model and updating the index ...")
+    settings = Settings(models=ModelSettings(embedding_backend=args.embedding_backend))
+    assistant = open_assistant(args.docs, args.index, settings=settings, model=args.model, log=say)
+    for line in assistant.report.lines():
+        say(line)
+    say("loading and warming the answering model ...")
+    assistant.warm_up()
+    return assistant
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     try:
-        say("loading the embedding model and updating the index ...")
-        settings = Settings(models=ModelSettings(embedding_backend=args.embedding_backend))
-        assistant = Assistant.open(args.docs, args.index, settings=settings, model=args.model, log=say)
-        for line in assistant.report.lines():
-            say(line)
-        say("loading and warming the answering model ...")
-        assistant.warm_up()
+        assistant = start(args)
     except RagError as exc:
         print(f"app_gradio: error: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ from .config import EMBEDDING_BACKENDS, RETRIEVAL_MODES
 from .errors import RagError
 
 DEFAULT_INDEX = "index"
+DOCS_HELP = "documents folder (default: the one the index was built from, else seeds)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(p, docs_positional=False):
         if not docs_positional:
-            p.add_argument("--docs", help="documents folder (default: the one the index was built from, else seeds)")
+            p.add_argument("--docs", help=DOCS_HELP)
         p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--embedding-model", help="local sentence-transformers folder (default: all-MiniLM-L6-v2)")
@@ -43,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="retrieval: hybrid (BM25 + embeddings, default), dense or lexical")
 
     p = sub.add_parser("index", help="build or update the index; prints what changed")
-    p.add_argument("docs", nargs="?", help="documents folder (default: the indexed one, else seeds)")
+    p.add_argument("docs", nargs="?", help=DOCS_HELP)
     p.add_argument("--rebuild", action="store_true", help="embed everything again from scratch")
     common(p, docs_positional=True)
 

@@ -110,7 +110,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
         only where quotes are checked. `model` is a GGUF path; by default RAG_MODEL, a
         GGUF in models/, or the bundled default.
         """
-        docs = Path(docs) if docs is not None else _default_docs(index)
+        docs, why = documents_folder(docs, index, update)
         settings = (settings or Settings()).validate().with_model(model)
         if settings.models.gguf_path and generator is None:
             check_gguf(Path(settings.models.gguf_path))  # fail before indexing, not at the first question
@@ -123,6 +123,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
                 raise DocumentsError(
                     f"documents folder {str(docs)!r} is missing, so quotes can't be checked against "
                     f"it; pass the folder where the files are now (--docs DIR)")
+        log(f"documents: {docs} ({why})")  # once it is open: an error stays one line
         return cls(store, embedder, settings, docs, index, generator, report)
 
     def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
@@ -227,15 +228,26 @@ class Assistant(DocumentAdmin, AnsweringModels):
         return answerability(self._sentences.cosines(vector, [w.sentence for w in sentence_windows(hits)]))
 
 
-def _default_docs(index: str | Path) -> Path:
+def documents_folder(docs: str | Path | None, index: str | Path, update: bool = True) -> tuple[Path, str]:
+    """Which folder an index belongs to, and why: the one rule the CLI and the app share.
+
+    `docs` if given; else the folder recorded in the index's manifest when it was built;
+    else, for a new index, `seeds`. A recorded folder that is gone is an error, never a
+    silent switch to another folder (which would drop the index's documents).
+    """
     recorded = recorded_docs_folder(index)
+    if docs is not None:
+        if not recorded or Path(recorded) == Path(docs).resolve():
+            return Path(docs), "as given"
+        leave = ", so its files that are not in this folder leave it" if update else ""
+        return Path(docs), f"as given; the index was built from {recorded}{leave}"
     if recorded is None:
-        return Path("seeds")
+        return Path("seeds"), f"no index in {str(index)!r} yet, so the bundled example documents"
     if not Path(recorded).is_dir():
         raise DocumentsError(
             f"the index in {str(index)!r} was built from {recorded!r}, which no longer exists; "
             f"pass the folder where the documents are now (--docs DIR, or docs=...)")
-    return Path(recorded)
+    return Path(recorded), f"the folder the index in {str(index)!r} was built from"
 
 
 def validate_question(question, max_chars: int) -> str:
