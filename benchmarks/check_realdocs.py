@@ -3,7 +3,7 @@
     python benchmarks/check_realdocs.py
 
 For benchmarks/data/realdocs_qa.jsonl it checks that
-- every row has the fields of shared/eval/seeds_qa.jsonl plus `split` and `kind`, ids are unique;
+- every row has the fields of tests/data/seeds_qa.jsonl plus `split` and `kind`, ids are unique;
 - every source file exists in benchmarks/data/realdocs/, and the row's split is its document's;
 - every expected answer of an answerable question occurs in its source as whole tokens:
   case-insensitive, whitespace folded, not inside a longer alphanumeric token ("10" does not

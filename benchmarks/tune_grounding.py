@@ -6,7 +6,7 @@ only for prompts it has not seen. Tune on dev splits only; report on test with `
 
     .venv/bin/python benchmarks/tune_grounding.py \\
         --set benchmarks/data/realdocs_qa.jsonl:benchmarks/data/realdocs \\
-        --set ../shared/eval/seeds_qa.jsonl:seeds --split dev \\
+        --set tests/data/seeds_qa.jsonl:seeds --split dev \\
         --grid min_evidence=0.35,0.45,0.55 coverage_weight=0.5,0.6,0.7
 """
 from __future__ import annotations

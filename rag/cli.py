@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         common(p)
 
     p = sub.add_parser("eval", help="score answers on a question set (JSON lines)")
-    p.add_argument("questions", help="JSON lines file, like shared/eval/seeds_qa.jsonl")
+    p.add_argument("questions", help="JSON lines file, like tests/data/seeds_qa.jsonl (format: docs/eval-sets.md)")
     retrieval(p)
     p.add_argument("--retrieval-only", action="store_true",
                    help="score retrieval only (recall@1/5/10, MRR); don't load the answering model")

@@ -1,4 +1,4 @@
-"""Score the assistant on a question set (JSON lines, as in shared/eval/seeds_qa.jsonl).
+"""Score the assistant on a question set (JSON lines, as in tests/data/seeds_qa.jsonl).
 
 Each line: {"id", "question", "answers": [...], "sources": [...], "answerable": bool},
 optionally "split" (e.g. "dev" or "test") and "kind" (what sort of question it is).

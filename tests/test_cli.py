@@ -208,3 +208,17 @@ def test_top_k_below_one_names_the_flag(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["ask", "Who?", "--top-k", "0"])
     assert exit_info.value.code == 2 and "--top-k 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "search", "eval"])
+def test_help_names_only_files_that_exist(command, capsys):
+    from pathlib import Path
+
+    with pytest.raises(SystemExit):
+        real_main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    named = re.findall(r"[\w./-]+/[\w.-]+\.(?:jsonl|json|md|py|txt|sh)\b", text)
+    root = Path(__file__).resolve().parent.parent
+    assert [n for n in named if not (root / n).exists()] == []
+    if command == "eval":
+        assert "tests/data/seeds_qa.jsonl" in named
