@@ -75,3 +75,9 @@ def test_top_k_and_mode_keywords_are_this_questions_settings(assistant):
         assistant.ask(MINISTER_Q, top_k=0)
     with pytest.raises(ConfigError):
         assistant.ask(MINISTER_Q, mode="fuzzy")
+
+
+def test_a_question_naming_a_new_subject_is_searched_on_its_own(assistant):
+    first = assistant.ask(MINISTER_Q)
+    stream = assistant.stream("what about Hajiyev, where did he meet Madrakhimov?", history=[first])
+    assert stream.question == "Where did Hajiyev meet Madrakhimov?"
