@@ -1,4 +1,5 @@
-"""The Assistant's document management: list, add, remove and re-index its folder.
+"""The Assistant's document management: list, add, remove, restore and re-index its
+folder, and example questions about what it holds.
 
 Kept apart from the question path (pipeline.py). Index updates build a new store and
 swap it in with one assignment, so a question asked meanwhile sees the old index whole
@@ -8,8 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .documents import AddedFile, DocumentInfo, add_files, list_documents, remove_file
+from .documents import (
+    AddedFile,
+    DocumentInfo,
+    add_files,
+    list_documents,
+    list_removed,
+    remove_file,
+    restore_file,
+)
 from .errors import DocumentsError
+from .examples import MAX_EXAMPLES, example_questions, load_seed_rows
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 
@@ -50,6 +60,32 @@ class DocumentAdmin:
                 raise DocumentsError(f"{source!r} is the only document; add another before removing it")
             remove_file(self.docs, source, self.store.sources)
             return self._sync(log)
+
+    def removed_documents(self) -> list[str]:
+        """The documents taken out with remove_document, which restore_document can bring back."""
+        return list_removed(self.docs, self.settings.loading)
+
+    def restore_document(self, name: str, log: Log = lambda _: None) -> IndexReport:
+        """Move a removed document back into the folder where it was, and index it again."""
+        with self._index_lock:
+            restore_file(self.docs, name)
+            return self._sync(log)
+
+    def example_questions(self, limit: int = MAX_EXAMPLES) -> list[str]:
+        """Questions to try, about the documents in the index (examples.py): the seed set's
+        when the seeds are indexed, else ones the documents' openings suggest whose best
+        passage is in their own document. Possibly none."""
+        openings: dict[str, list] = {}
+        for chunk in self.store.chunks.values():
+            openings.setdefault(chunk.source, []).append(chunk)
+        texts = {source: "\n".join(c.text for c in sorted(chunks, key=lambda c: c.start_char)[:2])
+                 for source, chunks in openings.items()}
+
+        def found_in_its_own_document(question: str, source: str) -> bool:
+            hits = self.search(question, k=1)
+            return bool(hits) and hits[0].chunk.source == source
+
+        return example_questions(texts, load_seed_rows(), limit, keep=found_in_its_own_document)
 
     def source_text(self, source: str) -> str | None:
         """The current text of a document in the folder (None if it is gone or unreadable)."""

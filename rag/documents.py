@@ -4,7 +4,8 @@ Adding copies files in under safe names (no paths, no hidden or odd characters, 
 overwriting a different file: a suffix is added instead) after checking each one the way
 indexing will read it, so a file that can't be indexed gets its reason and the others go
 on. Removing moves the file into the folder's hidden `.removed/` folder (indexing skips
-hidden folders), so nothing a user owns is deleted. This module changes files only; the
+hidden folders), in the same place inside it, so nothing a user owns is deleted and
+restoring puts it back where it was. This module changes files only; the
 Assistant re-indexes afterwards (see pipeline.py).
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .config import LoadingSettings
 from .errors import DocumentsError
@@ -145,11 +146,41 @@ def remove_file(docs: str | Path, source: str, indexed: set[str] | list[str]) ->
         raise DocumentsError(f"{source!r} is outside the documents folder {str(folder)!r}")
     if not path.exists() and not path.is_symlink():
         return None
-    bin_folder = folder / REMOVED_FOLDER
-    bin_folder.mkdir(exist_ok=True)
+    bin_folder = folder / REMOVED_FOLDER / path.parent.relative_to(folder)  # keeps its place, to restore it
+    bin_folder.mkdir(parents=True, exist_ok=True)
     target, _same = free_name(bin_folder, path.name, None)
     shutil.move(str(path), str(bin_folder / target))
     return bin_folder / target
+
+
+def list_removed(docs: str | Path, settings: LoadingSettings) -> list[str]:
+    """The documents remove_file moved aside, as paths inside `.removed/`, sorted."""
+    bin_folder = Path(docs) / REMOVED_FOLDER
+    if not bin_folder.is_dir():
+        return []
+    return sorted(p.relative_to(bin_folder).as_posix() for p in bin_folder.rglob("*")
+                  if (p.is_file() or p.is_symlink()) and p.name.lower().endswith(settings.extensions))
+
+
+def restore_file(docs: str | Path, name: str) -> str:
+    """Move `.removed/NAME` back to its place in `docs`; the name it has there now.
+
+    An identical file already back in its place is kept and the removed copy dropped; a
+    different one is never overwritten: the restored file gets a suffix instead ("-2").
+    """
+    folder = Path(docs).resolve()
+    relative = PurePosixPath(name)
+    path = folder / REMOVED_FOLDER / relative
+    if relative.is_absolute() or ".." in relative.parts or not (path.is_file() or path.is_symlink()):
+        raise DocumentsError(f"{name!r} is not among the removed documents; pick one of the listed ones")
+    place = folder / relative.parent
+    place.mkdir(parents=True, exist_ok=True)
+    target, same = free_name(place, relative.name, None if path.is_symlink() else path.read_bytes())
+    if same:
+        path.unlink()
+    else:
+        shutil.move(str(path), str(place / target))
+    return (relative.parent / target).as_posix()
 
 
 def _copy_atomic(data: bytes, target: Path) -> None:

@@ -1,4 +1,4 @@
-"""Uploads, listing and removal of documents, through the Assistant (fake models)."""
+"""Uploads, listing, removal and restoring of documents, through the Assistant (fake models)."""
 import pytest
 
 from fakes import ScriptedGenerator
@@ -120,3 +120,56 @@ def test_removing_a_linked_document_moves_the_link_not_the_file_it_points_to(tmp
     with pytest.raises(DocumentsError, match="outside"):
         remove_file(docs, "../outside.txt", ["../outside.txt"])
     assert (tmp_path / "outside.txt").exists()
+
+
+def test_a_removed_document_is_listed_and_restored_to_where_it_was(assistant, uploads, seeds_copy):
+    (uploads / "aral.txt").write_text(NEW, encoding="utf-8")
+    assistant.add_documents([uploads / "aral.txt"])
+    assistant.remove_document("aral.txt")
+    assert assistant.removed_documents() == ["aral.txt"]
+    report = assistant.restore_document("aral.txt")
+    assert report.added == ["aral.txt"] and (seeds_copy / "aral.txt").read_text(encoding="utf-8") == NEW
+    assert assistant.removed_documents() == [] and not assistant.ask(ENGINEER_Q).abstained
+    with pytest.raises(DocumentsError, match="not among the removed documents"):
+        assistant.restore_document("aral.txt")
+    with pytest.raises(DocumentsError, match="not among the removed documents"):
+        assistant.restore_document("../003_064eea4f1c13281f.txt")
+
+
+def test_restoring_keeps_a_subfolder_and_never_overwrites_a_different_file(tmp_path):
+    from rag.config import LoadingSettings
+    from rag.documents import list_removed, remove_file, restore_file
+
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "a.txt").write_text("first")
+    remove_file(docs, "sub/a.txt", ["sub/a.txt"])
+    assert list_removed(docs, LoadingSettings()) == ["sub/a.txt"]
+    (docs / "sub" / "a.txt").write_text("a new one")
+    assert restore_file(docs, "sub/a.txt") == "sub/a-2.txt"
+    assert (docs / "sub" / "a.txt").read_text() == "a new one" and (docs / "sub" / "a-2.txt").read_text() == "first"
+    remove_file(docs, "sub/a-2.txt", ["sub/a-2.txt"])
+    (docs / "sub" / "a-2.txt").write_text("first")  # put back by hand meanwhile: the copy aside goes
+    assert restore_file(docs, "sub/a-2.txt") == "sub/a-2.txt" and list_removed(docs, LoadingSettings()) == []
+
+
+def test_example_questions_come_from_the_seed_set_when_the_seeds_are_loaded(assistant):
+    examples = assistant.example_questions()
+    assert len(examples) == 4 and "Who is the Minister of Foreign Affairs of Turkmenistan?" in examples
+    assert examples[-1] == "What is the capital of Kazakhstan?", "one the documents can't answer"
+
+
+def test_example_questions_come_from_the_documents_otherwise(tmp_path, embedder):
+    docs = tmp_path / "manuals"
+    docs.mkdir()
+    (docs / "man_tail.txt").write_text("TAIL(1)\n\nNAME\n       tail - output the last part of files\n\n"
+                                       "DESCRIPTION\n       Print the last 10 lines of each FILE.\n")
+    (docs / "faq.md").write_text("# Questions\n\n## How is the project licensed?\n\nUnder the MIT licence.\n")
+    (docs / "notes.txt").write_text("Bought milk. Called Ana about the trip on Friday.\n")
+    assistant = Assistant.open(docs, tmp_path / "idx", embedder=embedder, generator=ScriptedGenerator({}))
+    assert assistant.example_questions() == ["How is the project licensed?",
+                                             "Which command can output the last part of files?"]
+    (docs / "faq.md").unlink()
+    (docs / "man_tail.txt").unlink()
+    assistant.reindex()
+    assert assistant.example_questions() == [], "plain notes suggest no question"
