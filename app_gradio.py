@@ -15,17 +15,28 @@ uses the system's fonts, and no share link is made.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 from rag import Assistant, RagError  # noqa: E402
+from rag.chat_page import (  # noqa: E402
+    ANSWER_LENGTHS,
+    CSS,
+    DOC_HEADERS,
+    HEAD,
+    NO_SOURCES,
+    chosen_settings,
+    describe,
+    document_rows,
+    empty_chat,
+    settings_note,
+    sources_panel,
+)
 from rag.chat_view import (  # noqa: E402
     answer_message,
     draft_message,
-    human_size,
     index_summary,
     literal,
     sources_section,
@@ -34,69 +45,6 @@ from rag.chat_view import (  # noqa: E402
 from rag.cli import DOCS_HELP  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 from rag.documents import index_progress  # noqa: E402
-
-EXAMPLES = [
-    "Who is the Minister of Foreign Affairs of Turkmenistan?",
-    "and who did he meet?",
-    "Where did the meeting between Madrakhimov and the IOM coordinator take place?",
-    "What is the capital of Kazakhstan?",
-]
-# Answer length -> tokens a base model may write per passage read (reading_max_tokens);
-# models with a chat template get three times as many for their one answer (max_tokens).
-ANSWER_LENGTHS = {"Short": 16, "Normal": 32, "Long": 64}
-NO_SOURCES = ('<p class="empty">The sources of each answer appear here: the file, its date, the lines, '
-              'and the quote highlighted in its text. Click [1] in an answer to jump to its source.</p>')
-DOC_HEADERS = ["Document", "Date", "Passages", "Size"]
-
-CSS = """
-#sources { max-height: 540px; overflow-y: auto; }
-#sources .turn h4 { margin: 0.6em 0 0.3em; font-size: 0.95em; }
-#sources .source { border: 1px solid var(--border-color-primary); border-radius: 6px;
-                   padding: 6px 8px; margin-bottom: 8px; transition: background 0.4s; }
-#sources .source.flash { background: var(--color-accent-soft); }
-#sources .source-head { font-size: 0.85em; margin-bottom: 4px; }
-#sources .context { white-space: pre-wrap; font-size: 0.9em; line-height: 1.4; }
-#sources mark { background: #fde68a; color: inherit; padding: 0 1px; }
-#sources .abstained { font-weight: 600; }
-#chat .draft { color: var(--body-text-color-subdued); font-style: italic; }
-#chat small.rewritten { color: var(--body-text-color-subdued); }
-#chat blockquote.evidence { border-left: 3px solid #f59e0b; margin: 0.3em 0; padding: 0.2em 0.7em; }
-#chat mark.answer { background: #fde68a; color: inherit; font-weight: 600; padding: 0 2px; }
-"""
-# Citation links jump within the page; Gradio would open links in a new tab otherwise.
-HEAD = """<script>
-document.addEventListener('click', (event) => {
-  const link = event.target.closest && event.target.closest('a[href^="#src-"]');
-  if (!link) return;
-  event.preventDefault(); event.stopPropagation();
-  const target = document.getElementById(link.getAttribute('href').slice(1));
-  if (!target) return;
-  target.scrollIntoView({block: 'center'});
-  target.classList.add('flash');
-  setTimeout(() => target.classList.remove('flash'), 1600);
-}, true);
-</script>"""
-
-
-def describe(assistant: Assistant) -> str:
-    files = len(assistant.store.manifest.files)
-    return (f"**Ready.** Answering from **{files} files** ({len(assistant.store)} passages) in "
-            f"`{assistant.docs}` with `{assistant.generator.model_id}`. Every answer cites the file "
-            f"and lines it comes from; when the documents don't hold the answer, it says so.")
-
-
-def chosen_settings(assistant: Assistant, top_k: int, model: str | None, length: str):
-    """The Assistant's settings with this tab's choices applied."""
-    settings = assistant.settings
-    tokens = ANSWER_LENGTHS.get(length, ANSWER_LENGTHS["Normal"])
-    generation = dataclasses.replace(settings.generation, reading_max_tokens=tokens, max_tokens=3 * tokens)
-    models = dataclasses.replace(settings.models, gguf_path=model or settings.models.gguf_path)
-    return dataclasses.replace(settings, generation=generation, models=models).with_top_k(int(top_k))
-
-
-def document_rows(assistant: Assistant) -> list[list]:
-    return [[d.source, d.date or "", d.chunks, "missing" if d.size is None else human_size(d.size)]
-            for d in assistant.documents()]
 
 
 def indexing_log(progress):
@@ -111,17 +59,14 @@ def indexing_log(progress):
 def build_app(assistant: Assistant):
     import gradio as gr
 
-    def panel(sections: list[str]) -> str:
-        return "\n".join(reversed(sections)) or NO_SOURCES
-
     def respond(message, chat, answers, sections, top_k, model, length):
         chat, answers, sections = list(chat or []), list(answers or []), list(sections or [])
         message = (message or "").strip()
         if not message:
-            yield chat, "", answers, sections, panel(sections)
+            yield chat, "", answers, sections, sources_panel(sections)
             return
         chat += [{"role": "user", "content": message}, {"role": "assistant", "content": draft_message("")}]
-        yield chat, "", answers, sections, panel(sections)
+        yield chat, "", answers, sections, sources_panel(sections)
         try:
             stream = assistant.stream(message, history=answers,
                                       settings=chosen_settings(assistant, top_k, model, length))
@@ -130,7 +75,7 @@ def build_app(assistant: Assistant):
             for piece in stream:
                 draft += piece
                 chat[-1] = {"role": "assistant", "content": draft_message(draft, searched)}
-                yield chat, "", answers, sections, panel(sections)
+                yield chat, "", answers, sections, sources_panel(sections)
             answer, turn = stream.answer, len(answers) + 1
             chat[-1] = {"role": "assistant", "content": answer_message(answer, turn, asked=message)}
             texts = {c.source: assistant.source_text(c.source) for c in answer.citations}
@@ -138,77 +83,89 @@ def build_app(assistant: Assistant):
             answers.append(answer)
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": f"**Error:** {literal(str(exc))}"}
-        yield chat, "", answers, sections, panel(sections)
+        yield chat, "", answers, sections, sources_panel(sections)
+
+    def examples_view():
+        examples = assistant.example_questions()
+        return gr.update(examples=[{"text": q} for q in examples] or None, placeholder=empty_chat(examples))
 
     def documents_view():
-        rows = document_rows(assistant)
-        names = [row[0] for row in rows]
-        return rows, gr.update(choices=names, value=None), describe(assistant)
+        names = [row[0] for row in document_rows(assistant)]
+        return (document_rows(assistant), gr.update(choices=names, value=None),
+                gr.update(choices=assistant.removed_documents(), value=None), describe(assistant), examples_view())
+
+    def changed(action):
+        """Run a document change; its message replaces the last one, then the views refresh."""
+        try:
+            message = action()
+        except RagError as exc:
+            message = f"**Error:** {literal(str(exc))}"
+        return (message, *documents_view())
 
     def add(files, progress=gr.Progress()):
         paths = [f if isinstance(f, str) else f.name for f in (files or [])]
         progress(0, desc="Checking and copying the files")
-        try:
-            added, report = assistant.add_documents(paths, log=indexing_log(progress))
-            message = upload_message(added, report)
-        except RagError as exc:
-            message = f"**Error:** {literal(str(exc))}"
-        return (None, message, *documents_view())
+        return (None, *changed(lambda: upload_message(*assistant.add_documents(paths, log=indexing_log(progress)))))
 
     def remove(source):
         if not source:
             return ("Choose a document to remove first.", *documents_view())
-        try:
-            report = assistant.remove_document(source)
-            message = (f"Removed **{literal(source)}** from the index; the file is now in "
-                       f"`.removed/` in the documents folder. {index_summary(report)}")
-        except RagError as exc:
-            message = f"**Error:** {literal(str(exc))}"
-        return (message, *documents_view())
+        return changed(lambda: f"Removed **{literal(source)}** from the index; the file is kept aside, and "
+                               f"*Restore* below brings it back. {index_summary(assistant.remove_document(source))}")
+
+    def restore(name):
+        if not name:
+            return ("Choose a removed document to restore first.", *documents_view())
+        return changed(lambda: f"Restored **{literal(name)}**. {index_summary(assistant.restore_document(name))}")
 
     def reindex(progress=gr.Progress()):
         progress(0, desc="Scanning the documents folder")
-        try:
-            report = assistant.reindex(log=indexing_log(progress))
-            message = index_summary(report)
-        except RagError as exc:
-            message = f"**Error:** {literal(str(exc))}"
-        return (message, *documents_view())
+        return changed(lambda: index_summary(assistant.reindex(log=indexing_log(progress))))
 
-    def warm(model, length):
+    def picked(event):
+        return event.value["text"]
+
+    picked.__annotations__ = {"event": gr.SelectData}  # how Gradio knows to pass the clicked example
+
+    def confirm(top_k, model, length):
+        return settings_note(top_k, model, length)
+
+    def warm(top_k, model, length):
         try:
-            assistant.warm_up(chosen_settings(assistant, assistant.settings.retrieval.top_k, model, length))
-            return f"Model ready: `{os.path.basename(model or '')}`"
+            assistant.warm_up(chosen_settings(assistant, top_k, model, length))
+            return settings_note(top_k, model, length) + " The model is loaded and ready."
         except RagError as exc:
             return f"**Error:** {literal(str(exc))}"
 
     models = [(p.name, str(p)) for p in assistant.model_choices()]
     current = str(getattr(assistant.generator, "path", "")) or None
+    examples = assistant.example_questions()
     with gr.Blocks(title="Ask your documents", analytics_enabled=False) as app:
         answers, sections = gr.State([]), gr.State([])
         gr.Markdown("## Ask your documents")
         status = gr.Markdown(describe(assistant), elem_id="status")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
+                # Two columns down to 800 px wide, so the sources stay beside the answer.
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
-                        chat = gr.Chatbot(elem_id="chat", height=420, label="Conversation",
-                                          feedback_options=None, buttons=["copy", "copy_all"])
+                    with gr.Column(scale=3, min_width=340):
+                        # No label: Gradio floats it over the top message once the chat scrolls.
+                        chat = gr.Chatbot(elem_id="chat", height=420, show_label=False, feedback_options=None,
+                                          buttons=["copy", "copy_all"], placeholder=empty_chat(examples),
+                                          examples=[{"text": q} for q in examples] or None)
                         with gr.Row():
                             box = gr.Textbox(placeholder="Ask a question about your documents",
                                              show_label=False, elem_id="question", scale=8, autofocus=True)
-                            send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+                            send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=70)
                         with gr.Row():
-                            gr.Examples(EXAMPLES, inputs=box, label="Try")
-                            clear = gr.Button("Clear conversation", size="sm", scale=0)
-                    with gr.Column(scale=2, min_width=320):
+                            clear = gr.Button("Clear conversation", size="sm", elem_id="clear", scale=0)
+                    with gr.Column(scale=2, min_width=260):
                         gr.Markdown("### Sources")
                         sources = gr.HTML(NO_SOURCES, elem_id="sources")
             with gr.Tab("Documents", id="docs-tab") as docs_tab:
-                upload = gr.File(label="Add documents (.txt, .md): they are copied into the documents "
-                                       "folder and indexed", file_count="multiple", elem_id="upload",
-                                 height=120)
-                upload_status = gr.Markdown(elem_id="upload-status")
+                gr.Markdown("Add documents (.txt, .md): they are copied into the documents folder and indexed.")
+                upload = gr.File(show_label=False, file_count="multiple", elem_id="upload", height=120)
+                docs_status = gr.Markdown(elem_id="docs-status")
                 table = gr.Dataframe(document_rows(assistant), headers=DOC_HEADERS, interactive=False,
                                      elem_id="documents", label="Indexed documents")
                 with gr.Row():
@@ -216,7 +173,10 @@ def build_app(assistant: Assistant):
                                          label="Document to remove", elem_id="remove-choice", scale=3)
                     remove_btn = gr.Button("Remove from index", variant="stop", elem_id="remove", scale=1)
                     reindex_btn = gr.Button("Re-index the folder", elem_id="reindex", scale=1)
-                docs_status = gr.Markdown(elem_id="docs-status")
+                with gr.Row():
+                    removed = gr.Dropdown(assistant.removed_documents(), value=None, elem_id="restore-choice",
+                                          label="Removed documents (kept in the folder's .removed/)", scale=3)
+                    restore_btn = gr.Button("Restore", elem_id="restore", scale=1)
             with gr.Tab("Settings", id="settings-tab"):
                 top_k = gr.Slider(1, 8, value=assistant.settings.retrieval.top_k, step=1,
                                   label="Passages to read", elem_id="top-k",
@@ -233,15 +193,20 @@ def build_app(assistant: Assistant):
         # document changes go one at a time.
         send.click(respond, inputs, outputs, concurrency_limit=4, concurrency_id="ask")
         box.submit(respond, inputs, outputs, concurrency_limit=4, concurrency_id="ask")
+        chat.example_select(picked, None, box).then(
+            respond, inputs, outputs, concurrency_limit=4, concurrency_id="ask")
         clear.click(lambda: ([], "", [], [], NO_SOURCES), None, outputs)
         chat.clear(lambda: ([], [], NO_SOURCES), None, [answers, sections, sources])  # its own bin icon
-        docs_view = [table, choice, status]
-        upload.upload(add, upload, [upload, upload_status, *docs_view], concurrency_limit=1,
-                      concurrency_id="documents")
-        remove_btn.click(remove, choice, [docs_status, *docs_view], concurrency_id="documents")
-        reindex_btn.click(reindex, None, [docs_status, *docs_view], concurrency_id="documents")
+        docs_view = [table, choice, removed, status, chat]
+        changes = {"concurrency_limit": 1, "concurrency_id": "documents"}
+        upload.upload(add, upload, [upload, docs_status, *docs_view], **changes)
+        remove_btn.click(remove, choice, [docs_status, *docs_view], **changes)
+        restore_btn.click(restore, removed, [docs_status, *docs_view], **changes)
+        reindex_btn.click(reindex, None, [docs_status, *docs_view], **changes)
         docs_tab.select(documents_view, None, docs_view)
-        model.change(warm, [model, length], settings_status)
+        top_k.change(confirm, [top_k, model, length], settings_status)
+        length.change(confirm, [top_k, model, length], settings_status)
+        model.change(warm, [top_k, model, length], settings_status)
         app.load(documents_view, None, docs_view)
     return app
 

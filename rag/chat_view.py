@@ -16,6 +16,8 @@ from .types import EVIDENCE, SHORT, SUMMARY, Answer, Citation, Evidence
 NOT_FOUND_HEADLINE = "Not found in your documents."
 DRAFT_LABEL = "Reading the passages"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inside one folded line of our HTML only inline syntax could apply: links, images, emphasis, code
+_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]()!~|])")
 _CONTEXT_CHARS = 280  # surrounding text shown on each side of a quote
 
 
@@ -28,6 +30,19 @@ def literal(text: str) -> str:
     \!\[x\]\(http://h/a\.png\) \*b\* &lt;i&gt;
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
+
+
+def literal_html(text: str) -> str:
+    r"""File or model text inside our HTML (an evidence quote): white space folded, HTML
+    escaped, and markdown's inline syntax characters written as character references. They
+    show as themselves whether or not the renderer reads markdown inside the HTML block
+    (where a backslash escape would show as a backslash), and never make a link or image.
+
+    >>> print(literal_html("Sub-Regional (IOM) ![x](http://h/a.png) <i>"))
+    Sub-Regional &#40;IOM&#41; &#33;&#91;x&#93;&#40;http://h/a.png&#41; &lt;i&gt;
+    """
+    escaped = html.escape(" ".join(text.split()), quote=False)
+    return _INLINE_SPECIAL.sub(lambda m: f"&#{ord(m.group(1))};", escaped)
 
 
 def line_span(start: int, end: int) -> str:
@@ -96,7 +111,7 @@ def evidence_message(answer: Answer, turn: int) -> str:
 
     >>> e = Evidence("a.txt", 2, 2, "They met in Tashkent  today.", 0.8, span=(12, 20))
     >>> print(evidence_message(Answer("Where?", "Tashkent", False, evidence=(e,), short_answer="Tashkent", kind="short"), 1))
-    <blockquote class="evidence">“They met in <mark class="answer">Tashkent</mark> today\\.” <a class="cite" href="#src-1-1">[1]</a></blockquote>
+    <blockquote class="evidence">“They met in <mark class="answer">Tashkent</mark> today.” <a class="cite" href="#src-1-1">[1]</a></blockquote>
     <BLANKLINE>
     <small>Answer, checked against the quote: <b>Tashkent</b></small>
     <small>[1] a.txt, line 2</small>
@@ -117,15 +132,15 @@ def highlighted_quote(e: Evidence) -> str:
     """The quote as literal text, white space folded, its answer span (if any) in <mark>.
 
     >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\\nto gzip.", 0.5, span=(5, 7))))
-    Use <mark class="answer">\\-z</mark> to gzip\\.
+    Use <mark class="answer">-z</mark> to gzip.
     """
     if e.span is None:
-        return literal(e.quote)
+        return literal_html(e.quote)
     a, b = e.span
     before, span, after = e.quote[:a], e.quote[a:b], e.quote[b:]
     lead = " " if before[-1:].isspace() else ""
     trail = " " if after[:1].isspace() else ""
-    return f'{literal(before)}{lead}<mark class="answer">{literal(span)}</mark>{trail}{literal(after)}'
+    return f'{literal_html(before)}{lead}<mark class="answer">{literal_html(span)}</mark>{trail}{literal_html(after)}'
 
 
 def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> str:
@@ -186,12 +201,24 @@ def human_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+SIMILARITY_HELP = ("How close this passage is to the question in meaning: the cosine similarity of their "
+                   "embeddings, from 0 (unrelated) to 1 (the same meaning). On-topic passages are usually "
+                   "above 0.35; below 0.25 a passage is not used.")
+SIMILARITY_NOTE = ("<p class=\"legend\"><b>similarity</b>: how close a passage is to the question in meaning, "
+                   "from 0 (unrelated) to 1 (the same). Answers only quote passages close enough.</p>")
+
+
 def _source_card(turn: int, number: int, source: str, date: str | None, span: str, score: float,
                  body: str) -> str:
+    """
+    >>> print(_source_card(1, 2, "a.txt", None, "line 3", 0.318, "text"))  # doctest: +ELLIPSIS
+    <div class="source" id="src-1-2">...· line 3 · <span class="score" title="How close...">similarity 0.32</span>...
+    """
     dated = f" · dated {html.escape(date)}" if date else ""
     return (f'<div class="source" id="{anchor(turn, number)}">'
             f'<div class="source-head"><b>[{number}] {html.escape(source)}</b>{dated} · {span}'
-            f' · score {score:.2f}</div><div class="context">{body}</div></div>')
+            f' · <span class="score" title="{SIMILARITY_HELP}">similarity {score:.2f}</span></div>'
+            f'<div class="context">{body}</div></div>')
 
 
 def _searched_for(question: str | None) -> str:

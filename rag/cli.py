@@ -118,7 +118,7 @@ def cmd_ask(args) -> int:
     else:
         print(answer.text)
         for number, c in enumerate(answer.citations, 1):
-            print(f"  [{number}] {c.source}:{_lines(c)} (score {c.score:.2f})\n      \"{c.quote}\"")
+            print(f"  [{number}] {c.source}:{_lines(c)} (similarity {c.score:.2f})\n      \"{c.quote}\"")
     if answer.abstained:
         if answer.reason:
             print(f"  (why: {answer.reason})")
@@ -127,7 +127,7 @@ def cmd_ask(args) -> int:
             for hit in answer.hits:
                 c = hit.chunk
                 snippet = " ".join(c.text.split())
-                print(f"  - {c.source}:{c.start_line}-{c.end_line} (score {hit.similarity:.2f}): "
+                print(f"  - {c.source}:{c.start_line}-{c.end_line} (similarity {hit.similarity:.2f}): "
                       f"{snippet[:200]}{'...' if len(snippet) > 200 else ''}")
     return 0
 

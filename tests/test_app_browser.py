@@ -4,9 +4,10 @@ Starts `app_gradio.py` on a free local port over a copy of seeds/ (and a private
 then, through the page: asks a seeds question and watches the draft stream in before the
 verified answer and its source; follows up; asks something the documents don't hold;
 uploads a document (with two files that can't be indexed) and asks about it; removes it
-and asks again; asks from two tabs at once. Screenshots of each state go to
-tests/screenshots/ (at laptop size, 1366x768). The tests run in file order and share one
-page, like one person's session.
+and asks again, then restores it; changes a setting; asks from two tabs at once; and
+looks at the page 800 px wide. Screenshots of each state go to tests/screenshots/ (at
+laptop size, 1366x768, and 800 px wide). The tests run in file order and share one page,
+like one person's session.
 """
 import os
 import shutil
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LAPTOP = {"width": 1366, "height": 768}
+NARROW = {"width": 800, "height": 900}
 MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
 NEW_DOC_Q = "Who is the chief engineer of the Aral Sea restoration project?"
 # The uploaded document also tries to make the page fetch images from elsewhere.
@@ -96,8 +98,8 @@ def browser(app_url):
         browser.close()
 
 
-def _open(browser, url):
-    page = browser.new_page(viewport=LAPTOP)
+def _open(browser, url, viewport=LAPTOP):
+    page = browser.new_page(viewport=viewport)
 
     def note_foreign(request):
         if request.url.startswith("http") and urlparse(request.url).hostname not in ("127.0.0.1", "localhost"):
@@ -141,9 +143,21 @@ def _tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
-def test_page_shows_the_index_status(page):
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and box["x"] >= 0 and box["y"] >= 0 and \
+        box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"]
+
+
+def test_page_shows_the_index_status_and_examples_from_the_documents(page):
     status = page.locator("#status").inner_text()
     assert "Ready" in status and "2 files" in status and "gemma-3-270m" in status
+    examples = page.locator("#chat .example")
+    assert examples.count() == 4, "the seed set's questions, since the seeds are loaded"
+    assert "Who is the Minister of Foreign Affairs of Turkmenistan?" in examples.all_inner_texts()
+    assert all(_in_view(page, examples.nth(i)) for i in range(4)), "every example is visible at 1366x768"
+    assert page.locator("#chat").get_by_text("Conversation", exact=True).count() == 0, "no label over the chat"
     page.screenshot(path=str(SHOTS / "0-ready.png"))
 
 
@@ -157,12 +171,15 @@ def test_answer_streams_then_shows_its_cited_source_with_the_quote(page):
     reply = _ask(page, MINISTER_Q)
     assert page.evaluate("window.sawDraft"), "the draft was never shown while streaming"
     assert "Rashid Meredov" in reply and "[1]" in reply
+    assert "\\" not in reply, "quotes show the document's characters, not markdown escapes"
     assert "003_064eea4f1c13281f.txt" in reply and "line 7" in reply
     source = page.locator("#src-1-1")
     head = source.locator(".source-head").inner_text()
     assert "003_064eea4f1c13281f.txt" in head and "dated 2024-04-02" in head and "line 7" in head
     assert "negotiations between the Minister of Foreign Affairs of Turkmenistan Rashid Meredov" in \
         source.locator("mark").inner_text()
+    assert "cosine similarity" in source.locator(".score").get_attribute("title"), "the score explains itself"
+    assert "from 0 (unrelated) to 1" in page.locator("#sources .legend").inner_text()
     # [1] jumps to its source in the panel, on this page
     url = page.url
     page.locator('#chat a[href="#src-1-1"]').click()
@@ -197,9 +214,9 @@ def test_upload_indexes_the_new_document_and_explains_the_refused_ones(page, wor
     _tab(page, "Documents")
     page.locator("#upload input[type=file]").set_input_files(
         [str(uploads / "aral sea?.txt"), str(uploads / "scan.pdf"), str(uploads / "broken.txt")])
-    page.wait_for_function("(document.querySelector('#upload-status') || {}).innerText?.includes('Index updated')",
+    page.wait_for_function("(document.querySelector('#docs-status') || {}).innerText?.includes('Index updated')",
                            timeout=60_000)
-    status = page.locator("#upload-status").inner_text()
+    status = page.locator("#docs-status").inner_text()
     assert "aral sea.txt: added as aral sea.txt" in status  # Gradio already drops the "?"
     assert "scan.pdf: not added: only .txt or .md files" in status
     assert "broken.txt: not added: binary file" in status
@@ -227,6 +244,7 @@ def test_removed_document_leaves_the_index_and_its_answers_go(page, work):
     page.wait_for_function("(document.querySelector('#docs-status') || {}).innerText?.includes('Removed')",
                            timeout=60_000)
     assert "aral sea.txt" not in page.locator("#documents").inner_text()
+    assert "added as" not in page.locator("#docs-status").inner_text(), "the upload's message is replaced"
     assert not (work / "docs" / "aral sea.txt").exists()
     assert (work / "docs" / ".removed" / "aral sea.txt").is_file(), "moved aside, not deleted"
     page.screenshot(path=str(SHOTS / "6-documents-after-remove.png"))
@@ -237,6 +255,32 @@ def test_removed_document_leaves_the_index_and_its_answers_go(page, work):
     reply = _ask(page, NEW_DOC_Q)
     assert "Not found in your documents" in reply and "Karimova" not in reply
     page.screenshot(path=str(SHOTS / "7-after-remove.png"))
+
+
+def test_a_removed_document_is_restored_with_a_button(page, work):
+    _tab(page, "Documents")
+    page.locator("#restore-choice input").click()
+    page.get_by_role("option", name="aral sea.txt").click()
+    page.locator("#restore").click()
+    page.wait_for_function("(document.querySelector('#docs-status') || {}).innerText?.includes('Restored')",
+                           timeout=60_000)
+    assert "aral sea.txt" in page.locator("#documents").inner_text()
+    assert (work / "docs" / "aral sea.txt").read_text(encoding="utf-8") == NEW_DOC
+    page.screenshot(path=str(SHOTS / "8-documents-after-restore.png"))
+    _tab(page, "Chat")
+    assert "Dilnoza Karimova" in _ask(page, NEW_DOC_Q)
+
+
+def test_changing_a_setting_is_confirmed(page):
+    _tab(page, "Settings")
+    page.get_by_label("Short").check()
+    page.wait_for_function("(document.querySelector('#settings-status') || {}).innerText?.includes('Saved')",
+                           timeout=30_000)
+    note = page.locator("#settings-status").inner_text()
+    assert "short answers" in note and "4 passages" in note and "next question" in note
+    page.screenshot(path=str(SHOTS / "9-settings-saved.png"))
+    page.get_by_label("Normal").check()
+    _tab(page, "Chat")
 
 
 def test_two_tabs_asking_at_once_each_get_their_own_answer(browser, app_url, page):
@@ -251,8 +295,20 @@ def test_two_tabs_asking_at_once_each_get_their_own_answer(browser, app_url, pag
     assert "Tashkent" in replies[other] and "Meredov" not in replies[other]
     asked = other.locator('#chat [data-testid="user"]').all_inner_texts()
     assert asked == [questions[other]], "the other tab's chat holds only its own question"
-    other.screenshot(path=str(SHOTS / "8-second-tab.png"))
+    other.screenshot(path=str(SHOTS / "10-second-tab.png"))
     other.close()
+
+
+def test_at_800_px_the_sources_stay_in_view_beside_the_answer(browser, app_url):
+    narrow = _open(browser, app_url, NARROW)
+    assert all(_in_view(narrow, narrow.locator("#chat .example").nth(i)) for i in range(4))
+    narrow.locator("#chat .example", has_text=MINISTER_Q).click()  # an example is asked when clicked
+    assert "Rashid Meredov" in _reply(narrow, 0)
+    first_source = narrow.locator("#src-1-1")
+    assert _in_view(narrow, narrow.locator("#sources .legend")) and first_source.bounding_box()["y"] < 600
+    assert first_source.bounding_box()["x"] > narrow.locator("#chat").bounding_box()["x"], "beside, not below"
+    narrow.screenshot(path=str(SHOTS / "11-narrow-800px.png"))
+    narrow.close()
 
 
 def test_the_page_reaches_no_other_host(browser):

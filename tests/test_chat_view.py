@@ -33,7 +33,7 @@ def _only_our_tags(panel: str) -> None:
             assert not {"src", "href", "style", "onerror"} & {name for name, _ in attrs}
 
     Tags().feed(panel)
-    assert set(found) <= {"section", "h4", "div", "b", "mark", "p"}, set(found)
+    assert set(found) <= {"section", "h4", "div", "b", "mark", "p", "span"}, set(found)
 
 
 def test_answer_links_each_citation_to_its_source_in_the_panel():
@@ -92,3 +92,21 @@ def test_drafts_are_marked_unverified_and_escaped():
 def test_upload_message_names_each_file_and_escapes_it():
     shown = upload_message([AddedFile("<img src=x>.txt", None, "not added: binary file")], None)
     assert "&lt;img src=x&gt;" in shown and "<img" not in shown and "not added: binary file" in shown
+
+
+def test_a_sources_score_says_what_it_is():
+    from rag.chat_view import SIMILARITY_HELP, SIMILARITY_NOTE, _source_card
+
+    card = _source_card(1, 1, "a.txt", None, "line 3", 0.32, "text")
+    assert "similarity 0.32" in card and f'title="{SIMILARITY_HELP}"' in card and "score 0.32" not in card
+    assert "from 0 (unrelated) to 1" in SIMILARITY_NOTE
+
+
+def test_an_evidence_quote_shows_no_backslashes_and_makes_no_link():
+    from rag.chat_view import evidence_message
+    from rag.types import Evidence
+
+    quote = "The Sub-Regional coordinator (IOM) met ![x](http://203.0.113.9/y.png) *here*."
+    shown = evidence_message(Answer("Who?", "", False, evidence=(Evidence("a.txt", 1, 1, quote, 0.8),),
+                                    kind="evidence"), 1)
+    assert "\\" not in shown and "](http" not in shown and "Sub-Regional" in shown

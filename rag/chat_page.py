@@ -1,0 +1,95 @@
+"""Pure: the chat page's fixed parts (CSS, the citation-link script, empty states) and the
+strings it builds from the Assistant's state (the status line, a tab's settings and their
+confirmation). No Gradio here; app_gradio.py lays the page out and wires its events.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+from pathlib import Path
+
+from .chat_view import SIMILARITY_NOTE, human_size
+
+# Answer length -> tokens a base model may write per passage read (reading_max_tokens);
+# models with a chat template get three times as many for their one answer (max_tokens).
+ANSWER_LENGTHS = {"Short": 16, "Normal": 32, "Long": 64}
+NO_SOURCES = ('<p class="empty">The sources of each answer appear here: the file, its date, the lines, '
+              'and the quote highlighted in its text. Click [1] in an answer to jump to its source.</p>')
+DOC_HEADERS = ["Document", "Date", "Passages", "Size"]
+
+CSS = """
+#sources { max-height: 540px; overflow-y: auto; }
+#sources .legend { font-size: 0.8em; color: var(--body-text-color-subdued); margin: 0 0 0.5em; }
+#sources .turn h4 { margin: 0.6em 0 0.3em; font-size: 0.95em; }
+#sources .source { border: 1px solid var(--border-color-primary); border-radius: 6px;
+                   padding: 6px 8px; margin-bottom: 8px; transition: background 0.4s; }
+#sources .source.flash { background: var(--color-accent-soft); }
+#sources .source-head { font-size: 0.85em; margin-bottom: 4px; }
+#sources .score { border-bottom: 1px dotted currentColor; cursor: help; }
+#sources .context { white-space: pre-wrap; font-size: 0.9em; line-height: 1.4; }
+#sources mark { background: #fde68a; color: inherit; padding: 0 1px; }
+#sources .abstained { font-weight: 600; }
+#chat .draft { color: var(--body-text-color-subdued); font-style: italic; }
+#chat small.rewritten { color: var(--body-text-color-subdued); }
+#chat blockquote.evidence { border-left: 3px solid #f59e0b; margin: 0.3em 0; padding: 0.2em 0.7em; }
+#chat mark.answer { background: #fde68a; color: inherit; font-weight: 600; padding: 0 2px; }
+"""
+# Citation links jump within the page; Gradio would open links in a new tab otherwise.
+HEAD = """<script>
+document.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('a[href^="#src-"]');
+  if (!link) return;
+  event.preventDefault(); event.stopPropagation();
+  const target = document.getElementById(link.getAttribute('href').slice(1));
+  if (!target) return;
+  target.scrollIntoView({block: 'center'});
+  target.classList.add('flash');
+  setTimeout(() => target.classList.remove('flash'), 1600);
+}, true);
+</script>"""
+
+
+def describe(assistant) -> str:
+    """The status line above the tabs: what is loaded, from where, with which model."""
+    files = len(assistant.store.manifest.files)
+    return (f"**Ready.** Answering from **{files} files** ({len(assistant.store)} passages) in "
+            f"`{assistant.docs}` with `{assistant.generator.model_id}`. Every answer cites the file "
+            f"and lines it comes from; when the documents don't hold the answer, it says so.")
+
+
+def sources_panel(sections: list[str]) -> str:
+    """The sources panel: the latest answer's sources first, under what "similarity" means."""
+    return SIMILARITY_NOTE + "\n".join(reversed(sections)) if sections else NO_SOURCES
+
+
+def empty_chat(examples: list[str]) -> str:
+    """What the empty chat says above its example questions."""
+    if examples:
+        return "**Ask a question about your documents**, or try one of these, taken from them:"
+    return "**Ask a question about your documents.** Every answer quotes the lines it comes from."
+
+
+def chosen_settings(assistant, top_k: int, model: str | None, length: str):
+    """The Assistant's settings with this tab's choices applied."""
+    settings = assistant.settings
+    tokens = ANSWER_LENGTHS.get(length, ANSWER_LENGTHS["Normal"])
+    generation = dataclasses.replace(settings.generation, reading_max_tokens=tokens, max_tokens=3 * tokens)
+    models = dataclasses.replace(settings.models, gguf_path=model or settings.models.gguf_path)
+    return dataclasses.replace(settings, generation=generation, models=models).with_top_k(int(top_k))
+
+
+def settings_note(top_k: int, model: str | None, length: str) -> str:
+    """The confirmation shown when a setting changes.
+
+    >>> settings_note(2, "/m/gemma.gguf", "Short")
+    'Saved for this tab: **2 passages** read per question, **short** answers, model `gemma.gguf`. They apply from your next question.'
+    """
+    passages = f"{int(top_k)} passage{'s' if int(top_k) != 1 else ''}"
+    named = f", model `{html.escape(Path(model).name)}`" if model else ""
+    return (f"Saved for this tab: **{passages}** read per question, **{length.lower()}** answers{named}. "
+            f"They apply from your next question.")
+
+
+def document_rows(assistant) -> list[list]:
+    return [[d.source, d.date or "", d.chunks, "missing" if d.size is None else human_size(d.size)]
+            for d in assistant.documents()]
