@@ -208,7 +208,7 @@ def main() -> None:
     on_test = next(r for r in test_rows if r["threshold"] == chosen["threshold"])
     report["abstention"] = {"chosen_on_dev": chosen, "on_test": on_test, "dev": dev_rows, "test": test_rows,
                             "setting": assistant.settings.grounding.min_answerability}
-    plot(dev_rows, test_rows, chosen, HERE / "quality-abstention.png")  # tracked: the README shows it
+    plot(dev_rows, test_rows, chosen, HERE / "quality-abstention.png")  # tracked: docs/quality.md shows it
 
     sets, rows = {}, []
     if not args.no_answers:

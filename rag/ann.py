@@ -5,7 +5,7 @@ Exact (flat) search costs time in proportion to the number of chunks. From
 the vectors sorted into about sqrt(n) lists around k-means centroids; a query scans only
 the `NPROBE` lists whose centroids are closest). The threshold and NPROBE come from
 benchmarks/bench_retrieval.py, which measures recall@4 against flat search and latency
-for each nprobe (see the README).
+for each nprobe (see docs/performance.md).
 
 The flat index stays the saved source of truth: files are removed from and added to it
 in place, which HNSW can't do, and its exact search is what the IVF is checked against.

@@ -5,7 +5,7 @@ retrieved chunks (not the closest chunk: a chunk can be on topic while none of i
 sentences says what is asked). On the SQuAD 2.0 benchmark this separated answerable
 from unanswerable questions better than the chunk cosine, the share of the question's
 (IDF-weighted) terms present near that sentence, the rarest missing term, or a logistic
-combination of those (README, "Retrieval quality"). It is a weak signal against
+combination of those (docs/quality.md). It is a weak signal against
 SQuAD 2.0's adversarial questions, which reuse the passage's words; it is a strong one
 against questions about things the documents never mention.
 

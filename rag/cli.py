@@ -127,7 +127,7 @@ def cmd_ask(args) -> int:
             for hit in answer.hits:
                 c = hit.chunk
                 snippet = " ".join(c.text.split())
-                print(f"  - {c.source}:{c.start_line}-{c.end_line} (similarity {hit.similarity:.2f}): "
+                print(f"  - {c.source}:{_lines(c)} (similarity {hit.similarity:.2f}): "
                       f"{snippet[:200]}{'...' if len(snippet) > 200 else ''}")
     return 0
 

@@ -16,7 +16,7 @@ EMBEDDING_ENV_VAR = "RAG_EMBEDDING_MODEL"
 EMBEDDING_BACKEND_ENV_VAR = "RAG_EMBEDDING_BACKEND"
 # auto: onnxruntime at full precision when the model can be exported (the same vectors as
 # torch, faster), else torch. onnx-int8: about 2x faster indexing, slightly different
-# vectors (README, "Performance"); its index is kept apart from the others.
+# vectors (docs/performance.md); its index is kept apart from the others.
 EMBEDDING_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
 
 
@@ -29,8 +29,8 @@ class LoadingSettings:
 @dataclass(frozen=True)
 class ChunkingSettings:
     # 200 words (~260 tokens, about MiniLM's 256-token window) gave the best recall@5
-    # among 100/150/200/250 on the SQuAD benchmark's dev split (README, "Retrieval
-    # quality"); 4 chunks plus the question still fit the default 2048-token context.
+    # among 100/150/200/250 on the SQuAD benchmark's dev split (docs/quality.md);
+    # 4 chunks plus the question still fit the default 2048-token context.
     max_words: int = 200
     # Words carried over from the end of one chunk into the next (whole sentences), so
     # a fact that straddles a boundary is still whole in one chunk.
@@ -69,7 +69,7 @@ def check_retrieval_mode(mode: str) -> str:
 class RetrievalSettings:
     top_k: int = 4  # passages given to the model and reported as sources
     # "hybrid" fuses BM25 and embedding rankings (reciprocal rank fusion); it beat both
-    # "dense" and "lexical" on recall@5 and MRR on the SQuAD benchmark (README).
+    # "dense" and "lexical" on recall@5 and MRR on the SQuAD benchmark (docs/quality.md).
     mode: str = "hybrid"
     pool: int = 50  # hybrid: how deep each of the two rankings is read before fusing
     # hybrid: the RRF constant (larger flattens the rank discount) and the weight of BM25's
@@ -116,7 +116,7 @@ class GroundingSettings:
     # Before the model is asked: abstain when no sentence of the retrieved passages has at
     # least this cosine similarity with the question (answerability.py). Fitted on the SQuAD
     # benchmark's dev split: the highest recall on unanswerable questions at which 70% of
-    # abstentions were right there (benchmarks/bench_quality.py; README).
+    # abstentions were right there (benchmarks/bench_quality.py; docs/quality.md).
     min_answerability: float = 0.50
     # Evidence (evidence.py): a sentence's score mixes the IDF-weighted share of the
     # question's terms it carries (weight below) with its cosine to the question. Below

@@ -161,7 +161,7 @@ def sync_index(docs: str | Path, index_dir: str | Path, embedder: Embedder, sett
 
 # Words of documents per embedding call: ~1,000 chunks. sentence-transformers sorts each
 # call's texts by length before batching them, so a large call pads far less than many
-# small ones (see the README's Performance section); progress is still saved between calls.
+# small ones (see docs/performance.md); progress is still saved between calls.
 EMBED_GROUP_WORDS = 1024 * 120
 
 

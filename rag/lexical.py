@@ -21,7 +21,7 @@ import numpy as np
 
 _WORD = re.compile(r"\w+")
 # BM25 parameters: the usual Lucene defaults, which measured as well as any other choice
-# on the SQuAD benchmark (see README, "Retrieval quality").
+# on the SQuAD benchmark (see docs/quality.md).
 K1, B = 1.5, 0.75
 
 
@@ -115,7 +115,7 @@ class LexicalIndex:
 
             self._order = np.fromiter(sorted(self._chunk_terms), dtype=np.int64)
             # numpy arrays, not lists: bm25s reads either, and lists of Python ints held
-            # 420 MiB more at the peak for 106k chunks (README, "Performance")
+            # 420 MiB more at the peak for 106k chunks (docs/performance.md)
             corpus = [self._chunk_terms[int(i)] for i in self._order]
             bm25 = bm25s.BM25(k1=K1, b=B)
             # ids must cover the whole vocabulary (terms of removed chunks included), and

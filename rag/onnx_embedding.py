@@ -6,7 +6,7 @@ no torch import at run time. Two precisions:
 
 - "fp32": the same vectors as torch (cosine >= 0.9999), so an index built by either is
   used by the other; 2.6x faster on one question and ~1.1x on indexing batches
-  (README, "Performance").
+  (docs/performance.md).
 - "int8": weights quantised per channel by onnxruntime's dynamic quantisation. About 2x
   faster to index, with vectors a little off (mean cosine 0.994 to fp32), so the index
   records a different model id and is rebuilt when switching to or from it.
