@@ -123,9 +123,12 @@ class GroundingSettings:
     # min_evidence no sentence answers the question's terms, and the assistant abstains;
     # a short answer also needs its own sentence to carry min_short_coverage of the terms.
     # Tuned on the dev splits of the SQuAD and real-documents sets (docs/quality.md).
-    coverage_weight: float = 0.6
+    coverage_weight: float = 0.75
+    rank_weight: float = 0.1  # plus this / (1 + r) for a sentence of the r-th retrieved passage
     min_evidence: float = 0.45
     min_short_coverage: float = 0.5
+    # ... and no less than the best sentence's share minus this margin
+    short_coverage_margin: float = 0.15
     # A short answer must sit within this many words of the question's terms in its sentence.
     max_answer_gap: int = 12
     # Summaries quote sentences scoring above this share of min_evidence: each carries
