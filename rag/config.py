@@ -98,8 +98,9 @@ class GenerationSettings:
     temperature: float = 0.0  # deterministic: the same question gets the same answer
     n_threads: int | None = None  # None: llama.cpp picks (all physical cores)
     max_question_chars: int = 2000
-    # Base models (no chat template) read this many sentence windows, one prompt each,
-    # and the verified drafts vote; see reading.py.
+    # Base models (no chat template) read this many evidence windows, one prompt each,
+    # and the verified drafts vote (readers/). 0: no model is asked, the reply is the
+    # evidence alone ("quotes only").
     reading_windows: int = 3
     reading_max_tokens: int = 32  # a copied phrase, not an essay
 

@@ -27,7 +27,7 @@ _FRAME_WORDS = """what which who whom whose when where why how many much does do
 can could should would will may might name list give tell explain describe summarize summarise
 please kind type value mean means meaning happen happens happened between among say says said
 mention mentions mentioned manual page readme documentation docs document documents text
-according""".split()
+according year years date dates day days month months number numbers amount percentage""".split()
 # A sentence that opens with one of these continues the one before it.
 _REFERS_BACK = re.compile(
     r"^\W*(?:this|these|that|those|it|its|he|she|his|her|they|their|them|there|here|such|"
@@ -57,8 +57,8 @@ def evidence_terms(text: str) -> list[str]:
     >>> evidence_terms("Who wrote head?"), evidence_terms("Written by David")
     (['who', 'write', 'head'], ['write', 'david'])
     """
-    import re as _re
-    words = [_IRREGULAR.get(w.lower(), w) for w in _re.findall(r"\w+", text)]
+    text = re.sub(r"(?<=\w)['’]s\b", "", text)  # possessives: "Turkmenistan's"
+    words = [_IRREGULAR.get(w.lower(), w) for w in re.findall(r"\w+", text)]
     return terms(" ".join(words))
 
 
@@ -100,10 +100,17 @@ def continues(previous: str, sentence: str) -> bool:
     >>> continues("Ana met Bo.", "Rain fell."), continues("Ana met Bo.", "This was long.")
     (False, True)
     """
-    if refers_back(sentence):
-        return True
-    return bool(_LABEL.match(previous)) and not previous.rstrip().endswith((".", "!", "?")) \
-        and len(previous.split()) <= 12 and not _LABEL.match(sentence)
+    return refers_back(sentence) or (is_label(previous) and not _LABEL.match(sentence))
+
+
+def is_label(sentence: str) -> bool:
+    """An option's name line on its own ("--sandbox"): it names, the next sentence says.
+
+    >>> is_label("-i[SUFFIX], --in-place[=SUFFIX]"), is_label("-z  Filter through gzip.")
+    (True, False)
+    """
+    return bool(_LABEL.match(sentence)) and not sentence.rstrip().endswith((".", "!", "?")) \
+        and len(sentence.split()) <= 12
 
 
 def refers_back(sentence: str) -> bool:

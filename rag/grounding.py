@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .answer_rules import evidence_problem, heading_problem, span_problem, type_problem
 from .chunking import line_of, line_starts
-from .evidence import ScoredWindow, question_stems
+from .evidence import ScoredWindow, is_label, question_stems
 from .lexical import terms
 from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Citation, Evidence
 
@@ -174,8 +174,8 @@ def evidence_line(e: Evidence) -> str:
 
 
 def order_evidence(question: str, scored: list[ScoredWindow]) -> list[ScoredWindow]:
-    """Headings, and sentences without the kind of answer asked for (no number for "how
-    many"), go after the rest; the order is otherwise kept.
+    """Headings, an option's bare name line, and sentences without the kind of answer
+    asked for (no number for "how many") go after the rest; the order is otherwise kept.
 
     >>> from rag.evidence import ScoredWindow, Window
     >>> def sw(text): return ScoredWindow(Window(None, 0, 1, 0, text, text), 0, 0, 0)
@@ -183,7 +183,8 @@ def order_evidence(question: str, scored: list[ScoredWindow]) -> list[ScoredWind
     ['Prints 10 lines.', 'SYNOPSIS', 'Prints lines.']
     """
     def unfit(s: ScoredWindow) -> bool:
-        return bool(heading_problem(s.window.sentence) or type_problem(question, s.window.quoted_text))
+        return bool(heading_problem(s.window.sentence) or is_label(s.window.sentence)
+                    or type_problem(question, s.window.quoted_text))
 
     return [s for s in scored if not unfit(s)] + [s for s in scored if unfit(s)]
 
@@ -199,6 +200,7 @@ def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
             texts: dict[str, str], min_evidence: float, most_evidence: int = 2) -> Reply:
     """The reply: a verified short answer in its evidence, else the evidence, else nothing."""
     usable = [s for s in scored if s.score >= min_evidence and is_current(s, texts)
+              and not is_label(s.window.sentence)
               and not evidence_problem(question, s.window.sentence, s.window.quoted_text, s.window.hit.chunk.source)]
     best = choose(checked)
     if best is not None:
