@@ -96,7 +96,7 @@ def evidence_message(answer: Answer, turn: int) -> str:
 
     >>> e = Evidence("a.txt", 2, 2, "They met in Tashkent  today.", 0.8, span=(12, 20))
     >>> print(evidence_message(Answer("Where?", "Tashkent", False, evidence=(e,), short_answer="Tashkent", kind="short"), 1))
-    <blockquote class="evidence">“They met in <mark class="answer">Tashkent</mark> today\\.” <a class="cite" href="#src-1-1">[1]</a></blockquote>
+    <blockquote class="evidence">“They met in <mark class="answer">Tashkent</mark> today.” <a class="cite" href="#src-1-1">[1]</a></blockquote>
     <BLANKLINE>
     <small>Answer, checked against the quote: <b>Tashkent</b></small>
     <small>[1] a.txt, line 2</small>
@@ -114,18 +114,22 @@ def evidence_message(answer: Answer, turn: int) -> str:
 
 
 def highlighted_quote(e: Evidence) -> str:
-    """The quote as literal text, white space folded, its answer span (if any) in <mark>.
+    """The quote as HTML text, white space folded (so it stays one HTML block, which
+    markdown leaves alone), its answer span (if any) in <mark>.
 
-    >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\\nto gzip.", 0.5, span=(5, 7))))
-    Use <mark class="answer">\\-z</mark> to gzip\\.
+    >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\\n<b>to</b> (gzip).", 0.5, span=(5, 7))))
+    Use <mark class="answer">-z</mark> &lt;b&gt;to&lt;/b&gt; (gzip).
     """
+    def text(part: str) -> str:
+        return html.escape(" ".join(part.split()), quote=False)
+
     if e.span is None:
-        return literal(e.quote)
+        return text(e.quote)
     a, b = e.span
     before, span, after = e.quote[:a], e.quote[a:b], e.quote[b:]
     lead = " " if before[-1:].isspace() else ""
     trail = " " if after[:1].isspace() else ""
-    return f'{literal(before)}{lead}<mark class="answer">{literal(span)}</mark>{trail}{literal(after)}'
+    return f'{text(before)}{lead}<mark class="answer">{text(span)}</mark>{trail}{text(after)}'
 
 
 def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .answer_rules import evidence_problem, heading_problem, span_problem, type_problem
+from .answer_rules import evidence_problem, heading_problem, quote_type_problem, span_problem
 from .chunking import line_of, line_starts
 from .evidence import ScoredWindow, is_label, question_stems
 from .lexical import terms
@@ -184,7 +184,7 @@ def order_evidence(question: str, scored: list[ScoredWindow]) -> list[ScoredWind
     """
     def unfit(s: ScoredWindow) -> bool:
         return bool(heading_problem(s.window.sentence) or is_label(s.window.sentence)
-                    or type_problem(question, s.window.quoted_text))
+                    or quote_type_problem(question, s.window.quoted_text))
 
     return [s for s in scored if not unfit(s)] + [s for s in scored if unfit(s)]
 
