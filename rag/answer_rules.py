@@ -193,6 +193,23 @@ def entity_problem(question: str, quoted: str, source: str = "") -> str | None:
     return None
 
 
+_PLACE_PHRASE = re.compile(r"\b(?:in|at|from|near|inside|under|into)\s+(?:the\s+)?(?:[A-Z]|[~./$]|\w+/)")
+
+
+def quote_type_problem(question: str, quoted: str) -> str | None:
+    """type_problem for a whole quote; a place needs a place phrase ("in Tashkent",
+    "at /etc/x"), since any sentence has capitals.
+
+    >>> quote_type_problem("Where did they meet?", "On 2 May, Ana met Bo of Peru.")
+    'the question asks for a place but the sentence names none'
+    >>> quote_type_problem("Where did they meet?", "This encounter in Tashkent was long.") is None
+    True
+    """
+    if expected_type(question) == PLACE and not _PLACE_PHRASE.search(quoted):
+        return "the question asks for a place but the sentence names none"
+    return type_problem(question, quoted)
+
+
 def evidence_problem(question: str, sentence: str, quoted: str, source: str) -> str | None:
     """Why a sentence can't be shown as the answer's evidence: it is a heading, it misses
     what the question names, or it holds nothing of the kind asked for (no number for
@@ -203,7 +220,7 @@ def evidence_problem(question: str, sentence: str, quoted: str, source: str) -> 
     >>> evidence_problem("How many lines does head print?", "Print the first 10 lines.", "Print the first 10 lines.", "man_head.txt") is None
     True
     """
-    return heading_problem(sentence) or entity_problem(question, quoted, source) or type_problem(question, quoted)
+    return heading_problem(sentence) or entity_problem(question, quoted, source) or quote_type_problem(question, quoted)
 
 
 def is_identity_question(question: str) -> bool:

@@ -12,7 +12,8 @@ from .chat_view import SIMILARITY_NOTE, human_size
 
 # Answer length -> tokens a base model may write per passage read (reading_max_tokens);
 # models with a chat template get three times as many for their one answer (max_tokens).
-ANSWER_LENGTHS = {"Short": 16, "Normal": 32, "Long": 64}
+# "Quotes only" asks no model: the reply is the evidence sentences alone.
+ANSWER_LENGTHS = {"Short": 16, "Normal": 32, "Long": 64, "Quotes only": 0}
 NO_SOURCES = ('<p class="empty">The sources of each answer appear here: the file, its date, the lines, '
               'and the quote highlighted in its text. Click [1] in an answer to jump to its source.</p>')
 DOC_HEADERS = ["Document", "Date", "Passages", "Size"]
@@ -73,7 +74,8 @@ def chosen_settings(assistant, top_k: int, model: str | None, length: str):
     """The Assistant's settings with this tab's choices applied."""
     settings = assistant.settings
     tokens = ANSWER_LENGTHS.get(length, ANSWER_LENGTHS["Normal"])
-    generation = dataclasses.replace(settings.generation, reading_max_tokens=tokens, max_tokens=3 * tokens)
+    generation = dataclasses.replace(settings.generation, reading_max_tokens=tokens or 1, max_tokens=3 * tokens or 1,
+                                     reading_windows=settings.generation.reading_windows if tokens else 0)
     models = dataclasses.replace(settings.models, gguf_path=model or settings.models.gguf_path)
     return dataclasses.replace(settings, generation=generation, models=models).with_top_k(int(top_k))
 
@@ -83,10 +85,13 @@ def settings_note(top_k: int, model: str | None, length: str) -> str:
 
     >>> settings_note(2, "/m/gemma.gguf", "Short")
     'Saved for this tab: **2 passages** read per question, **short** answers, model `gemma.gguf`. They apply from your next question.'
+    >>> settings_note(1, None, "Quotes only")
+    'Saved for this tab: **1 passage** read per question, **quotes only**, no model. They apply from your next question.'
     """
     passages = f"{int(top_k)} passage{'s' if int(top_k) != 1 else ''}"
+    answers = "**quotes only**, no model" if not ANSWER_LENGTHS.get(length, 1) else f"**{length.lower()}** answers"
     named = f", model `{html.escape(Path(model).name)}`" if model else ""
-    return (f"Saved for this tab: **{passages}** read per question, **{length.lower()}** answers{named}. "
+    return (f"Saved for this tab: **{passages}** read per question, {answers}{named}. "
             f"They apply from your next question.")
 
 

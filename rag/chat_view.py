@@ -16,8 +16,6 @@ from .types import EVIDENCE, SHORT, SUMMARY, Answer, Citation, Evidence
 NOT_FOUND_HEADLINE = "Not found in your documents."
 DRAFT_LABEL = "Reading the passages"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
-# Inside one folded line of our HTML only inline syntax could apply: links, images, emphasis, code
-_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]()!~|])")
 _CONTEXT_CHARS = 280  # surrounding text shown on each side of a quote
 
 
@@ -30,19 +28,6 @@ def literal(text: str) -> str:
     \!\[x\]\(http://h/a\.png\) \*b\* &lt;i&gt;
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
-
-
-def literal_html(text: str) -> str:
-    r"""File or model text inside our HTML (an evidence quote): white space folded, HTML
-    escaped, and markdown's inline syntax characters written as character references. They
-    show as themselves whether or not the renderer reads markdown inside the HTML block
-    (where a backslash escape would show as a backslash), and never make a link or image.
-
-    >>> print(literal_html("Sub-Regional (IOM) ![x](http://h/a.png) <i>"))
-    Sub-Regional &#40;IOM&#41; &#33;&#91;x&#93;&#40;http://h/a.png&#41; &lt;i&gt;
-    """
-    escaped = html.escape(" ".join(text.split()), quote=False)
-    return _INLINE_SPECIAL.sub(lambda m: f"&#{ord(m.group(1))};", escaped)
 
 
 def line_span(start: int, end: int) -> str:
@@ -129,18 +114,22 @@ def evidence_message(answer: Answer, turn: int) -> str:
 
 
 def highlighted_quote(e: Evidence) -> str:
-    """The quote as literal text, white space folded, its answer span (if any) in <mark>.
+    """The quote as HTML text, white space folded (so it stays one HTML block, which
+    markdown leaves alone), its answer span (if any) in <mark>.
 
-    >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\\nto gzip.", 0.5, span=(5, 7))))
-    Use <mark class="answer">-z</mark> to gzip.
+    >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\\n<b>to</b> (gzip).", 0.5, span=(5, 7))))
+    Use <mark class="answer">-z</mark> &lt;b&gt;to&lt;/b&gt; (gzip).
     """
+    def text(part: str) -> str:
+        return html.escape(" ".join(part.split()), quote=False)
+
     if e.span is None:
-        return literal_html(e.quote)
+        return text(e.quote)
     a, b = e.span
     before, span, after = e.quote[:a], e.quote[a:b], e.quote[b:]
     lead = " " if before[-1:].isspace() else ""
     trail = " " if after[:1].isspace() else ""
-    return f'{literal_html(before)}{lead}<mark class="answer">{literal_html(span)}</mark>{trail}{literal_html(after)}'
+    return f'{text(before)}{lead}<mark class="answer">{text(span)}</mark>{trail}{text(after)}'
 
 
 def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> str:

@@ -98,8 +98,9 @@ class GenerationSettings:
     temperature: float = 0.0  # deterministic: the same question gets the same answer
     n_threads: int | None = None  # None: llama.cpp picks (all physical cores)
     max_question_chars: int = 2000
-    # Base models (no chat template) read this many sentence windows, one prompt each,
-    # and the verified drafts vote; see reading.py.
+    # Base models (no chat template) read this many evidence windows, one prompt each,
+    # and the verified drafts vote (readers/). 0: no model is asked, the reply is the
+    # evidence alone ("quotes only").
     reading_windows: int = 3
     reading_max_tokens: int = 32  # a copied phrase, not an essay
 
@@ -123,9 +124,12 @@ class GroundingSettings:
     # min_evidence no sentence answers the question's terms, and the assistant abstains;
     # a short answer also needs its own sentence to carry min_short_coverage of the terms.
     # Tuned on the dev splits of the SQuAD and real-documents sets (docs/quality.md).
-    coverage_weight: float = 0.6
-    min_evidence: float = 0.45
+    coverage_weight: float = 0.75
+    rank_weight: float = 0.1  # plus this / (1 + r) for a sentence of the r-th retrieved passage
+    min_evidence: float = 0.65
     min_short_coverage: float = 0.5
+    # ... and no less than the best sentence's share minus this margin
+    short_coverage_margin: float = 0.15
     # A short answer must sit within this many words of the question's terms in its sentence.
     max_answer_gap: int = 12
     # Summaries quote sentences scoring above this share of min_evidence: each carries

@@ -27,7 +27,7 @@ _FRAME_WORDS = """what which who whom whose when where why how many much does do
 can could should would will may might name list give tell explain describe summarize summarise
 please kind type value mean means meaning happen happens happened between among say says said
 mention mentions mentioned manual page readme documentation docs document documents text
-according""".split()
+according year years date dates day days month months number numbers amount percentage""".split()
 # A sentence that opens with one of these continues the one before it.
 _REFERS_BACK = re.compile(
     r"^\W*(?:this|these|that|those|it|its|he|she|his|her|they|their|them|there|here|such|"
@@ -36,6 +36,30 @@ _SUMMARY_REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:summari[sz]e|sum up|give (?:me )?(?:a |an )?(?:summary|overview)|"
     r"(?:can you |could you )?explain|describe|outline|tl;?dr|what (?:does|do) .{1,80} say\b)",
     re.IGNORECASE)
+
+
+# Irregular forms that stemming leaves apart ("Who wrote it?" / "Written by ...").
+_IRREGULAR = {w: base for base, forms in {
+    "write": "wrote written writes writing", "meet": "met meets meeting", "run": "ran runs running",
+    "make": "made makes making", "find": "found finds finding", "give": "gave given gives",
+    "take": "took taken takes", "begin": "began begun begins", "build": "built builds building",
+    "choose": "chose chosen chooses", "hold": "held holds", "lead": "led leads leading",
+    "send": "sent sends sending", "keep": "kept keeps keeping", "leave": "left leaves",
+    "read": "reads reading", "say": "said says", "sell": "sold sells", "tell": "told tells",
+    "think": "thought thinks", "win": "won wins winning", "bring": "brought brings",
+    "buy": "bought buys", "create": "created creates creating", "author": "authored authors",
+}.items() for w in forms.split()}
+
+
+def evidence_terms(text: str) -> list[str]:
+    """BM25's terms, with irregular verb forms brought to one stem.
+
+    >>> evidence_terms("Who wrote head?"), evidence_terms("Written by David")
+    (['who', 'write', 'head'], ['write', 'david'])
+    """
+    text = re.sub(r"(?<=\w)['’]s\b", "", text)  # possessives: "Turkmenistan's"
+    words = [_IRREGULAR.get(w.lower(), w) for w in re.findall(r"\w+", text)]
+    return terms(" ".join(words))
 
 
 def frame_stems() -> frozenset[str]:
@@ -49,7 +73,7 @@ def question_stems(question: str) -> list[str]:
     ['meet', 'madrakhimov', 'iom', 'take', 'place']
     """
     frame = frame_stems()
-    return list(dict.fromkeys(s for s in terms(question) if s not in frame))
+    return list(dict.fromkeys(s for s in evidence_terms(question) if s not in frame))
 
 
 def coverage(weights: dict[str, float], stems: set[str]) -> float:
@@ -62,6 +86,31 @@ def coverage(weights: dict[str, float], stems: set[str]) -> float:
     """
     total = sum(weights.values())
     return sum(w for s, w in weights.items() if s in stems) / total if total else 0.0
+
+
+_LABEL = re.compile(r"^\s*-{1,2}[\w?#]")  # a manual's option line: "-z, --gzip"
+
+
+def continues(previous: str, sentence: str) -> bool:
+    """Does the sentence continue the one before: it points back ("This ..."), or the one
+    before is an option's name line that it describes?
+
+    >>> continues("-i[SUFFIX], --in-place[=SUFFIX]", "edit files in place")
+    True
+    >>> continues("Ana met Bo.", "Rain fell."), continues("Ana met Bo.", "This was long.")
+    (False, True)
+    """
+    return refers_back(sentence) or (is_label(previous) and not _LABEL.match(sentence))
+
+
+def is_label(sentence: str) -> bool:
+    """An option's name line on its own ("--sandbox"): it names, the next sentence says.
+
+    >>> is_label("-i[SUFFIX], --in-place[=SUFFIX]"), is_label("-z  Filter through gzip.")
+    (True, False)
+    """
+    return bool(_LABEL.match(sentence)) and not sentence.rstrip().endswith((".", "!", "?")) \
+        and len(sentence.split()) <= 12
 
 
 def refers_back(sentence: str) -> bool:
@@ -125,7 +174,7 @@ def sentence_windows(hits: list[Hit]) -> list[Window]:
             sentence = " ".join(text[a:b].split())
             prev_a, prev_b = spans[i - 1] if i else (a, a)
             previous = " ".join(text[prev_a:prev_b].split())
-            context = prev_a if i and refers_back(sentence) else a
+            context = prev_a if i and continues(previous, sentence) else a
             windows.append(Window(hit, base + a, base + b, base + context, sentence,
                                   f"{previous} {sentence}".strip(), previous))
     return windows
@@ -145,24 +194,29 @@ class ScoredWindow:
 
 def score_windows(question: str, windows: list[Window], cosines: list[float],
                   idf: Callable[[list[str]], dict[str, float]],
-                  coverage_weight: float = 0.6) -> list[ScoredWindow]:
+                  coverage_weight: float = 0.75, rank_weight: float = 0.0) -> list[ScoredWindow]:
     """Each window scored as evidence for the question, best first.
+
+    `rank_weight` adds rank_weight / (1 + r) for a window of the r-th retrieved chunk
+    (0-based): the passage ranking knows the whole chunk, a sentence score knows less.
 
     >>> from rag.types import Chunk, Hit
     >>> text = "Rain fell in Tashkent. Madrakhimov meets Hajiyev in Tashkent."
     >>> ws = sentence_windows([Hit(Chunk(0, "a.txt", text, 0, len(text), 1, 1), 0.5)])
     >>> idf = lambda stems: {s: (3.0 if s == "madrakhimov" else 0.5) for s in stems}
-    >>> [round(s.coverage, 2) for s in score_windows("Whom did Madrakhimov meet in Tashkent?", ws, [0.4, 0.4], idf)]
+    >>> [round(s.coverage, 2) for s in score_windows("Whom did Madrakhimov meet in Tashkent?", ws, [0.4, 0.4], idf, 0.6)]
     [1.0, 0.12]
     """
     stems = question_stems(question)
     weights = idf(stems) if stems else {}
-    scored = []
+    scored, ranks = [], {}
     for window, cosine in zip(windows, cosines):
+        rank = ranks.setdefault(id(window.hit), len(ranks))
         # a manual's lines don't repeat its name: the file's name counts as said
-        found = set(terms(window.quoted_text)) | set(terms(re.sub(r"[\W_]+", " ", window.hit.chunk.source)))
+        found = set(evidence_terms(window.quoted_text)) | set(terms(re.sub(r"[\W_]+", " ", window.hit.chunk.source)))
         cov = coverage(weights, found)
-        scored.append(ScoredWindow(window, cov, cosine, coverage_weight * cov + (1 - coverage_weight) * cosine))
+        mixed = coverage_weight * cov + (1 - coverage_weight) * cosine + rank_weight / (1 + rank)
+        scored.append(ScoredWindow(window, cov, cosine, mixed))
     return sorted(scored, key=lambda s: (-s.score, s.window.hit.chunk.source, s.window.start))
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .answer_rules import evidence_problem, span_problem
+from .answer_rules import evidence_problem, heading_problem, quote_type_problem, span_problem
 from .chunking import line_of, line_starts
-from .evidence import ScoredWindow, question_stems
+from .evidence import ScoredWindow, is_label, question_stems
 from .lexical import terms
 from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Citation, Evidence
 
@@ -113,16 +113,22 @@ def evidence_of(scored: ScoredWindow, text: str, span: tuple[int, int] | None = 
 
 
 def check_reading(question: str, reading: Reading, text: str, min_coverage: float,
-                  max_gap: int = 12) -> Checked:
-    """Whether the draft is a short answer this window supports, for this question."""
+                  max_gap: int = 12, best_coverage: float = 0.0, margin: float = 1.0) -> Checked:
+    """Whether the draft is a short answer this window supports, for this question.
+
+    The window must carry `min_coverage` of the question's terms, and no less than the
+    best evidence sentence's share (`best_coverage`) minus `margin`: a sentence that
+    misses what another one has ("retries") answers a neighbouring question.
+    """
     scored = reading.scored
     w = scored.window
     span = clean_draft(reading.draft)
     if not span:
         return Checked(reading, None, "the model gave no answer")
-    if scored.coverage < min_coverage:
+    needed = max(min_coverage, best_coverage - margin)
+    if scored.coverage < needed:
         return Checked(reading, None, f"the sentence it was read from carries too few of the "
-                                      f"question's terms ({scored.coverage:.2f} < {min_coverage:.2f})")
+                                      f"question's terms ({scored.coverage:.2f} < {needed:.2f})")
     places = locate(span, text, w.context_start, w.end)
     if not places:
         return Checked(reading, None, f"{span!r} is not in the sentence it was read from")
@@ -167,6 +173,22 @@ def evidence_line(e: Evidence) -> str:
     return f'From {e.source}, {lines}: "{" ".join(e.quote.split())}"'
 
 
+def order_evidence(question: str, scored: list[ScoredWindow]) -> list[ScoredWindow]:
+    """Headings, an option's bare name line, and sentences without the kind of answer
+    asked for (no number for "how many") go after the rest; the order is otherwise kept.
+
+    >>> from rag.evidence import ScoredWindow, Window
+    >>> def sw(text): return ScoredWindow(Window(None, 0, 1, 0, text, text), 0, 0, 0)
+    >>> [s.window.sentence for s in order_evidence("How many lines?", [sw("SYNOPSIS"), sw("Prints lines."), sw("Prints 10 lines.")])]
+    ['Prints 10 lines.', 'SYNOPSIS', 'Prints lines.']
+    """
+    def unfit(s: ScoredWindow) -> bool:
+        return bool(heading_problem(s.window.sentence) or is_label(s.window.sentence)
+                    or quote_type_problem(question, s.window.quoted_text))
+
+    return [s for s in scored if not unfit(s)] + [s for s in scored if unfit(s)]
+
+
 def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:
     """Whether the window's chunk still matches its file (an edited file makes it stale)."""
     chunk = scored.window.hit.chunk
@@ -178,6 +200,7 @@ def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
             texts: dict[str, str], min_evidence: float, most_evidence: int = 2) -> Reply:
     """The reply: a verified short answer in its evidence, else the evidence, else nothing."""
     usable = [s for s in scored if s.score >= min_evidence and is_current(s, texts)
+              and not is_label(s.window.sentence)
               and not evidence_problem(question, s.window.sentence, s.window.quoted_text, s.window.hit.chunk.source)]
     best = choose(checked)
     if best is not None:

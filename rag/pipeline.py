@@ -30,7 +30,7 @@ from .embedding import Embedder, load_embedder
 from .errors import ConfigError, DocumentsError, IndexStoreError, QuestionError
 from .evidence import is_summary_request, score_windows, sentence_windows, summary_windows
 from .generation import Generator, check_gguf
-from .grounding import Reply, check_reading, compose, is_current, summary
+from .grounding import Reply, check_reading, compose, is_current, order_evidence, summary
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 from .readers import reader_for
@@ -199,8 +199,9 @@ class Assistant(DocumentAdmin, AnsweringModels):
         # 2. evidence: the sentences that carry the question's terms, in current files only
         texts = {s: t for s in {h.chunk.source for h in hits}
                  if (t := read_source_text(self.docs, s)) is not None}
-        scored = [s for s in score_windows(question, windows, cosines, self.store.lexical.idf, g.coverage_weight)
-                  if is_current(s, texts)]
+        scored = order_evidence(question, [
+            s for s in score_windows(question, windows, cosines, self.store.lexical.idf, g.coverage_weight,
+                                     g.rank_weight) if is_current(s, texts)])
         timings["evidence"] = time.perf_counter() - started - timings["retrieve"]
         if is_summary_request(question):
             reply = summary(summary_windows(scored, g.min_evidence * g.summary_share), texts)
@@ -213,8 +214,9 @@ class Assistant(DocumentAdmin, AnsweringModels):
         reader = reader_for(self._generator_for(settings), settings.generation)
 
         def finish(draft: str) -> Answer:
-            checked = [check_reading(question, r, texts[r.scored.window.hit.chunk.source],
-                                     g.min_short_coverage, g.max_answer_gap) for r in readings]
+            best = max(s.coverage for s in scored)
+            checked = [check_reading(question, r, texts[r.scored.window.hit.chunk.source], g.min_short_coverage,
+                                     g.max_answer_gap, best, g.short_coverage_margin) for r in readings]
             return done(compose(question, scored, checked, texts, g.min_evidence), hits, draft)
 
         return AnswerStream(reader.read(question, scored, readings, hits), finish, question)

@@ -173,6 +173,12 @@ def test_answer_streams_then_shows_its_cited_source_with_the_quote(page):
     assert "Rashid Meredov" in reply and "[1]" in reply
     assert "\\" not in reply, "quotes show the document's characters, not markdown escapes"
     assert "003_064eea4f1c13281f.txt" in reply and "line 7" in reply
+    # evidence first: the quoted sentence, the short answer highlighted inside it
+    message = page.locator("#chat .message").last
+    quote = message.locator("blockquote.evidence").first.inner_text()
+    assert "negotiations between the Minister of Foreign Affairs of Turkmenistan" in quote
+    assert message.locator("blockquote.evidence mark.answer").first.inner_text() == "Rashid Meredov"
+    assert reply.index("negotiations between") < reply.index("Answer, checked against the quote")
     source = page.locator("#src-1-1")
     head = source.locator(".source-head").inner_text()
     assert "003_064eea4f1c13281f.txt" in head and "dated 2024-04-02" in head and "line 7" in head
@@ -194,6 +200,21 @@ def test_follow_up_is_rewritten_and_answered_from_the_meeting_passage(page):
     assert "Sub-Regional coordinator" in reply or "Hajiyev" in reply
     assert "Not found" not in reply
     page.screenshot(path=str(SHOTS / "2-follow-up.png"))
+
+
+def test_quotes_only_reply_is_the_evidence_without_a_short_answer(page):
+    _tab(page, "Settings")
+    page.locator("#length").get_by_text("Quotes only").click()
+    _tab(page, "Chat")
+    reply = _ask(page, "Where did the meeting between Madrakhimov and the IOM coordinator take place?")
+    message = page.locator("#chat .message").last
+    assert "This encounter in Tashkent" in message.locator("blockquote.evidence").first.inner_text()
+    assert message.locator("mark.answer").count() == 0
+    assert "No short answer passed our checks" in reply and "000_dc7361d3392e1266.txt" in reply
+    page.screenshot(path=str(SHOTS / "2b-evidence-only.png"))
+    _tab(page, "Settings")
+    page.locator("#length").get_by_text("Normal").click()
+    _tab(page, "Chat")
 
 
 def test_unanswerable_question_abstains_and_shows_closest_passages(page):

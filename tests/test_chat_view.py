@@ -102,11 +102,11 @@ def test_a_sources_score_says_what_it_is():
     assert "from 0 (unrelated) to 1" in SIMILARITY_NOTE
 
 
-def test_an_evidence_quote_shows_no_backslashes_and_makes_no_link():
+def test_an_evidence_quote_shows_no_backslashes():
     from rag.chat_view import evidence_message
     from rag.types import Evidence
 
     quote = "The Sub-Regional coordinator (IOM) met ![x](http://203.0.113.9/y.png) *here*."
     shown = evidence_message(Answer("Who?", "", False, evidence=(Evidence("a.txt", 1, 1, quote, 0.8),),
                                     kind="evidence"), 1)
-    assert "\\" not in shown and "](http" not in shown and "Sub-Regional" in shown
+    assert "\\" not in shown and "Sub-Regional coordinator (IOM)" in shown

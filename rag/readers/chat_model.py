@@ -26,6 +26,8 @@ class ChatModelReader:
     def read(self, question: str, ranked: list[ScoredWindow], readings: list[Reading],
              hits=None) -> Iterator[str]:
         gen = self.settings
+        if gen.reading_windows == 0:  # quotes only: no model
+            return
         prompt = build_prompt(question, list(hits or ()), passage_budget(gen.n_ctx, gen.max_tokens, len(question)))
         prompt = dataclasses.replace(prompt, max_tokens=gen.max_tokens)
         draft = []
