@@ -6,11 +6,12 @@ The documents folder follows the same rule as `rag` (rag.pipeline.documents_fold
 --docs if given, else the folder the index was built from, else seeds/; the start-up
 output names it. Starts by building or updating the index and loading (and warming) both
 models, printing each step, and only then serves the page on 127.0.0.1: when the page
-says ready, the first question pays no load cost. Three tabs: Chat (streamed answers, [n] links to a sources
-panel), Documents (upload, list, remove, re-index) and Settings (passages, model, answer
-length), all per browser tab except the documents, which everyone shares. Rendering is in
-rag/chat_view.py. Nothing here reaches the network: Gradio's analytics are off, the theme
-uses the system's fonts, and no share link is made.
+says ready, the first question pays no load cost. Three tabs: Chat (example questions
+from the documents, streamed answers, [n] links to a sources panel), Documents (upload,
+list, remove, restore, re-index) and Settings (passages, model, answer length), all per
+browser tab except the documents, which everyone shares. The page's parts are in
+rag/chat_page.py and its rendering in rag/chat_view.py. Nothing here reaches the network:
+Gradio's analytics are off, the theme uses the system's fonts, and no share link is made.
 """
 from __future__ import annotations
 
