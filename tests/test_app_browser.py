@@ -153,6 +153,7 @@ def _in_view(page, locator) -> bool:
 def test_page_shows_the_index_status_and_examples_from_the_documents(page):
     status = page.locator("#status").inner_text()
     assert "Ready" in status and "2 files" in status and "gemma-3-270m" in status
+    page.wait_for_selector("#chat .example")
     examples = page.locator("#chat .example")
     assert examples.count() == 4, "the seed set's questions, since the seeds are loaded"
     assert "Who is the Minister of Foreign Affairs of Turkmenistan?" in examples.all_inner_texts()
@@ -295,8 +296,8 @@ def test_a_removed_document_is_restored_with_a_button(page, work):
 def test_changing_a_setting_is_confirmed(page):
     _tab(page, "Settings")
     page.get_by_label("Short").check()
-    page.wait_for_function("(document.querySelector('#settings-status') || {}).innerText?.includes('Saved')",
-                           timeout=30_000)
+    page.wait_for_function("(document.querySelector('#settings-status') || {}).innerText?.includes('short answers')",
+                           timeout=30_000)  # not just 'Saved': an earlier change may have said so already
     note = page.locator("#settings-status").inner_text()
     assert "short answers" in note and "4 passages" in note and "next question" in note
     page.screenshot(path=str(SHOTS / "9-settings-saved.png"))
@@ -322,6 +323,7 @@ def test_two_tabs_asking_at_once_each_get_their_own_answer(browser, app_url, pag
 
 def test_at_800_px_the_sources_stay_in_view_beside_the_answer(browser, app_url):
     narrow = _open(browser, app_url, NARROW)
+    narrow.wait_for_selector("#chat .example")
     assert all(_in_view(narrow, narrow.locator("#chat .example").nth(i)) for i in range(4))
     narrow.locator("#chat .example", has_text=MINISTER_Q).click()  # an example is asked when clicked
     assert "Rashid Meredov" in _reply(narrow, 0)
