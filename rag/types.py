@@ -73,13 +73,7 @@ class Citation:
     end_char: int = 0
 
     def to_dict(self) -> dict:
-        return {
-            "source": self.source,
-            "start_line": self.start_line,
-            "end_line": self.end_line,
-            "quote": self.quote,
-            "score": round(self.score, 4),
-        }
+        return _quote_dict(self)
 
 
 @dataclass(frozen=True)
@@ -106,15 +100,14 @@ class Evidence:
         return self.quote[self.span[0]:self.span[1]] if self.span else None
 
     def to_dict(self) -> dict:
-        return {
-            "source": self.source,
-            "start_line": self.start_line,
-            "end_line": self.end_line,
-            "quote": self.quote,
-            "score": round(self.score, 4),
-            "answer_span": None if self.span is None else
-            {"start": self.span[0], "end": self.span[1], "text": self.highlighted},
-        }
+        return {**_quote_dict(self), "answer_span": None if self.span is None else
+                {"start": self.span[0], "end": self.span[1], "text": self.highlighted}}
+
+
+def _quote_dict(quoted) -> dict:
+    """The `--json` fields a Citation and an Evidence share."""
+    return {"source": quoted.source, "start_line": quoted.start_line, "end_line": quoted.end_line,
+            "quote": quoted.quote, "score": round(quoted.score, 4)}
 
 
 # What kind of reply an Answer is (Answer.kind):

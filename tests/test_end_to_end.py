@@ -96,7 +96,7 @@ def test_cli_eval_meets_the_bar_on_the_seed_questions(tmp_path, docs):
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)["summary"]
     assert summary["wrong_answerable"] == 0.0, "a wrong answer, on this build"
-    assert summary["answer_accuracy"] >= round(6 / 7, 4)  # the summary keeps 4 decimals: 6/7 is 0.8571
+    assert summary["answer_accuracy"] >= 0.85  # 6 of 7 (the summary rounds to 4 places)
     assert summary["source_recall_at_4"] == 1.0
     assert summary["citation_precision"] == 1.0
     assert summary["abstention_unanswerable"] == 1.0
