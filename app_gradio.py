@@ -2,7 +2,7 @@
 
     python app_gradio.py [--docs DIR] [--index index] [--model PATH] [--host 127.0.0.1] [--port 7860]
 
-The documents folder follows the same rule as `rag` (rag.pipeline.documents_folder):
+The documents folder follows the same rule as `rag` (rag.opening.documents_folder):
 --docs if given, else the folder the index was built from, else seeds/; the start-up
 output names it. Starts by building or updating the index and loading (and warming) both
 models, printing each step, and only then serves the page on 127.0.0.1: when the page

@@ -13,13 +13,12 @@ answering_models.py; both are mixed into Assistant.
 """
 from __future__ import annotations
 
-import dataclasses
-import functools
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from .answer_stream import AnswerStream, settings_keywords
 from .answerability import abstention_reason, answerability
 from .answering_models import AnsweringModels
 from .concurrency import serial
@@ -27,57 +26,22 @@ from .config import Settings
 from .conversation import rewrite_followup
 from .document_admin import DocumentAdmin
 from .embedding import Embedder, load_embedder
-from .errors import ConfigError, DocumentsError, IndexStoreError, QuestionError
+from .errors import ConfigError, DocumentsError
 from .evidence import is_summary_request, score_windows, sentence_windows, summary_windows
 from .generation import Generator, check_gguf
 from .grounding import Reply, check_reading, compose, is_current, order_evidence, summary
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
+from .opening import documents_folder, load_existing, validate_question
 from .readers import reader_for
 from .retrieval import best_cosine, retrieve
 from .sentence_cache import SentenceVectors
-from .store import VectorStore, recorded_docs_folder
+from .store import VectorStore
 from .types import ABSTAINED, Answer, Hit
 
+__all__ = ["ABSTAIN_TEXT", "AnswerStream", "Assistant", "documents_folder", "validate_question"]
+
 ABSTAIN_TEXT = "I could not find the answer in the documents."
-
-
-class AnswerStream:
-    """Iterate to receive the model's text as it is generated; then read `.answer`.
-
-    The pieces are the model's draft (for base models, one line per sentence read). The
-    final `Answer` (evidence, a verified short answer if any, or an abstention) is ready
-    once the iteration ends. Iterating again replays the same pieces; the model is not run
-    twice.
-    """
-
-    def __init__(self, pieces: Iterator[str], finish: Callable[[str], Answer], question: str | None = None):
-        self._pieces = pieces
-        self._finish = finish
-        self._seen: list[str] = []
-        self.answer: Answer | None = None
-        self.question = question  # what was searched for: a follow-up made to stand alone
-
-    def __iter__(self) -> Iterator[str]:
-        if self.answer is not None:
-            yield from self._seen
-            return
-        for piece in self._pieces:
-            self._seen.append(piece)
-            yield piece
-        self.answer = self._finish("".join(self._seen))
-
-
-def _settings_keywords(method):
-    """`top_k=` and `mode=` on a question: its settings with those applied, like
-    `settings=assistant.settings.with_top_k(2)`; the Assistant's own stay as they are."""
-    @functools.wraps(method)
-    def with_keywords(self, question, *, settings: Settings | None = None, top_k: int | None = None,
-                      mode: str | None = None, **kwargs):
-        if top_k is not None or mode is not None:
-            settings = (settings or self.settings).with_top_k(top_k).with_mode(mode)
-        return method(self, question, settings=settings, **kwargs)
-    return with_keywords
 
 
 class Assistant(DocumentAdmin, AnsweringModels):
@@ -118,7 +82,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
         if update:
             store, report = sync_index(docs, index, embedder, settings, log=log, rebuild=rebuild)
         else:
-            store, report = _load_existing(index, embedder, settings), None
+            store, report = load_existing(index, embedder, settings), None
             if not docs.is_dir():
                 raise DocumentsError(
                     f"documents folder {str(docs)!r} is missing, so quotes can't be checked against "
@@ -151,7 +115,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
             pass
         return stream.answer
 
-    @_settings_keywords
+    @settings_keywords
     def stream(self, question: str, *, history: Sequence[Answer] = (),
                settings: Settings | None = None) -> AnswerStream:
         """Answer as a stream of drafts, then `.answer`; see AnswerStream.
@@ -228,52 +192,3 @@ class Assistant(DocumentAdmin, AnsweringModels):
         vector = self.embedder.embed([question])[0]
         hits = self._retrieve(question, self.settings.retrieval.top_k, vector=vector)
         return answerability(self._sentences.cosines(vector, [w.sentence for w in sentence_windows(hits)]))
-
-
-def documents_folder(docs: str | Path | None, index: str | Path, update: bool = True) -> tuple[Path, str]:
-    """Which folder an index belongs to, and why: the one rule the CLI and the app share.
-
-    `docs` if given; else the folder recorded in the index's manifest when it was built;
-    else, for a new index, `seeds`. A recorded folder that is gone is an error, never a
-    silent switch to another folder (which would drop the index's documents).
-    """
-    recorded = recorded_docs_folder(index)
-    if docs is not None:
-        if not recorded or Path(recorded) == Path(docs).resolve():
-            return Path(docs), "as given"
-        leave = ", so its files that are not in this folder leave it" if update else ""
-        return Path(docs), f"as given; the index was built from {recorded}{leave}"
-    if recorded is None:
-        return Path("seeds"), f"no index in {str(index)!r} yet, so the bundled example documents"
-    if not Path(recorded).is_dir():
-        raise DocumentsError(
-            f"the index in {str(index)!r} was built from {recorded!r}, which no longer exists; "
-            f"pass the folder where the documents are now (--docs DIR, or docs=...)")
-    return Path(recorded), f"the folder the index in {str(index)!r} was built from"
-
-
-def validate_question(question, max_chars: int) -> str:
-    """The question, stripped; a QuestionError naming the problem if it can't be asked."""
-    if not isinstance(question, str):
-        raise QuestionError(f"the question must be text, not {type(question).__name__}")
-    question = question.strip()
-    if not question:
-        raise QuestionError("the question is empty; ask something about your documents")
-    if len(question) > max_chars:
-        raise QuestionError(
-            f"the question is {len(question)} characters long; keep it under {max_chars} "
-            f"(put long material into a document in the folder instead)"
-        )
-    return question
-
-
-def _load_existing(index: str | Path, embedder: Embedder, settings: Settings) -> VectorStore:
-    store = VectorStore.load(index)
-    if store is None:
-        raise IndexStoreError(f"no index in {str(index)!r} yet; build it with: rag index DOCS --index {index}")
-    mismatch = store.manifest.settings_mismatch(
-        embedder.model_id, embedder.dimension, dataclasses.asdict(settings.chunking))
-    if mismatch:
-        raise IndexStoreError(f"the index in {str(index)!r} can't be used as it is: {mismatch}; "
-                              f"update it with: rag index DOCS --index {index}")
-    return store

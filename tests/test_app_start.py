@@ -1,7 +1,7 @@
 """The chat page's start-up, with the fake models: which documents an index belongs to.
 
 `rag index ~/notes` and then `python app_gradio.py` must serve the notes, not re-sync the
-index to seeds/: the app and the CLI share one rule (rag.pipeline.documents_folder).
+index to seeds/: the app and the CLI share one rule (rag.opening.documents_folder).
 """
 import json
 import sys
