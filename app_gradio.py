@@ -18,10 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
 from rag import Assistant, RagError  # noqa: E402
+from rag.app_guard import (  # noqa: E402
+    MAX_UPLOAD_BYTES,
+    QUEUE_SIZE,
+    RequestGuard,
+    allowed_hosts,
+    discard_uploads,
+    private_upload_folder,
+    split_uploads,
+)
 from rag.chat_page import (  # noqa: E402
     ANSWER_LENGTHS,
     CSS,
@@ -40,6 +50,7 @@ from rag.chat_view import (  # noqa: E402
     draft_message,
     index_summary,
     literal,
+    question_message,
     sources_section,
     upload_message,
 )
@@ -57,8 +68,13 @@ def indexing_log(progress):
     return log
 
 
-def build_app(assistant: Assistant):
+def build_app(assistant: Assistant, upload_folder: str | None = None):
+    """The page. Uploads are taken only from `upload_folder` (default: Gradio's temp folder;
+    main() gives it a private one) and deleted once handled."""
     import gradio as gr
+    from gradio.utils import get_upload_folder
+
+    upload_folder = upload_folder or get_upload_folder()
 
     def respond(message, chat, answers, sections, top_k, model, length):
         chat, answers, sections = list(chat or []), list(answers or []), list(sections or [])
@@ -66,7 +82,7 @@ def build_app(assistant: Assistant):
         if not message:
             yield chat, "", answers, sections, sources_panel(sections)
             return
-        chat += [{"role": "user", "content": message}, {"role": "assistant", "content": draft_message("")}]
+        chat += [{"role": "user", "content": question_message(message)}, {"role": "assistant", "content": draft_message("")}]
         yield chat, "", answers, sections, sources_panel(sections)
         try:
             stream = assistant.stream(message, history=answers,
@@ -106,7 +122,15 @@ def build_app(assistant: Assistant):
     def add(files, progress=gr.Progress()):
         paths = [f if isinstance(f, str) else f.name for f in (files or [])]
         progress(0, desc="Checking and copying the files")
-        return (None, *changed(lambda: upload_message(*assistant.add_documents(paths, log=indexing_log(progress)))))
+        ours, refused = split_uploads(paths, upload_folder)
+
+        def added():
+            done, report = assistant.add_documents(ours, log=indexing_log(progress)) if ours else ([], None)
+            return upload_message([*done, *refused], report)
+        try:
+            return (None, *changed(added))
+        finally:
+            discard_uploads(paths, upload_folder)
 
     def remove(source):
         if not source:
@@ -138,10 +162,13 @@ def build_app(assistant: Assistant):
         except RagError as exc:
             return f"**Error:** {literal(str(exc))}"
 
-    models = [(p.name, str(p)) for p in assistant.model_choices()]
-    current = str(getattr(assistant.generator, "path", "")) or None
+    # File names only: the page's /config is readable by any caller, so no absolute paths.
+    models = [p.name for p in assistant.model_choices()]
+    current = Path(str(getattr(assistant.generator, "path", ""))).name or None
     examples = assistant.example_questions()
-    with gr.Blocks(title="Ask your documents", analytics_enabled=False) as app:
+    # delete_cache: uploads older than an hour go even while the app runs (each is also
+    # deleted once handled), and Gradio empties its cache when the server stops.
+    with gr.Blocks(title="Ask your documents", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         answers, sections = gr.State([]), gr.State([])
         gr.Markdown("## Ask your documents")
         status = gr.Markdown(describe(assistant), elem_id="status")
@@ -230,6 +257,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to serve on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", 7860)))
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="another host name the page may be reached by (repeatable); by default "
+                             "only the --host address (and localhost when it is 127.0.0.1) is answered")
     return parser.parse_args(argv)
 
 
@@ -258,11 +288,25 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"app_gradio: error: {exc}", file=sys.stderr)
         return 2
-    app = build_app(assistant)
+    folder = private_upload_folder()  # before Gradio makes or reads its temp folder
+    app = build_app(assistant, str(folder))
     say(f"ready: open http://{args.host}:{args.port} in your browser (Ctrl+C to stop)")
-    app.queue().launch(server_name=args.host, server_port=args.port, share=False, theme=offline_theme(),
-                       css=CSS, head=HEAD, footer_links=[], quiet=True)
+    serve(app, args, str(folder))
     return 0
+
+
+def serve(app, args: argparse.Namespace, upload_folder: str, block: bool = True):
+    """Launch with the limits of rag/app_guard.py: a bounded queue, uploads up to
+    MAX_UPLOAD_MB, no monitoring page, and RequestGuard in front of every route."""
+    from starlette.middleware import Middleware
+
+    guard = Middleware(RequestGuard, hosts=allowed_hosts(args.host, args.port, args.allow_host),
+                       folders=[upload_folder])
+    app.queue(max_size=QUEUE_SIZE)
+    return app.launch(server_name=args.host, server_port=args.port, share=False, theme=offline_theme(),
+                      css=CSS, head=HEAD, footer_links=[], quiet=True, max_file_size=MAX_UPLOAD_BYTES,
+                      enable_monitoring=False, app_kwargs={"middleware": [guard]},
+                      prevent_thread_lock=not block)
 
 
 if __name__ == "__main__":

@@ -51,10 +51,12 @@ document.addEventListener('click', (event) => {
 
 
 def describe(assistant) -> str:
-    """The status line above the tabs: what is loaded, from where, with which model."""
+    """The status line above the tabs: what is loaded, from where, with which model. The
+    folder is named, not its absolute path (the page's /config is readable by any caller;
+    the start-up output gives the full path)."""
     files = len(assistant.store.manifest.files)
     return (f"**Ready.** Answering from **{files} files** ({len(assistant.store)} passages) in "
-            f"`{assistant.docs}` with `{assistant.generator.model_id}`. Every answer cites the file "
+            f"`{Path(assistant.docs).name}/` with `{assistant.generator.model_id}`. Every answer cites the file "
             f"and lines it comes from; when the documents don't hold the answer, it says so.")
 
 
@@ -71,8 +73,11 @@ def empty_chat(examples: list[str]) -> str:
 
 
 def chosen_settings(assistant, top_k: int, model: str | None, length: str):
-    """The Assistant's settings with this tab's choices applied."""
+    """The Assistant's settings with this tab's choices applied. `model` is a file name from
+    model_choices() (the page never sends paths); any other name keeps the current model."""
     settings = assistant.settings
+    known = {p.name: str(p) for p in assistant.model_choices()}
+    model = known.get(Path(model).name) if model else None
     tokens = ANSWER_LENGTHS.get(length, ANSWER_LENGTHS["Normal"])
     generation = dataclasses.replace(settings.generation, reading_max_tokens=tokens or 1, max_tokens=3 * tokens or 1,
                                      reading_windows=settings.generation.reading_windows if tokens else 0)

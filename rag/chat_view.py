@@ -30,6 +30,16 @@ def literal(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
 
 
+def question_message(question: str) -> str:
+    r"""The user's own question as the chat shows it: literal text like every other text
+    on the page, so typing a markdown image or link can't make the page fetch or link out.
+
+    >>> print(question_message("![x](http://h/x.png) see [this](http://h) <img src=y>"))
+    \!\[x\]\(http://h/x\.png\) see \[this\]\(http://h\) &lt;img src=y&gt;
+    """
+    return literal(question)
+
+
 def line_span(start: int, end: int) -> str:
     """
     >>> line_span(7, 7), line_span(3, 5)
