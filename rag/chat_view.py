@@ -31,13 +31,15 @@ def literal(text: str) -> str:
 
 
 def question_message(question: str) -> str:
-    r"""The user's own question as the chat shows it: literal text like every other text
-    on the page, so typing a markdown image or link can't make the page fetch or link out.
+    """The user's own question as the chat shows it: literal text like every other text on
+    the page. One HTML block, HTML escaped, white space folded: markdown leaves an HTML
+    block alone, so an image or link typed in the question is neither fetched nor made a
+    link (escaping the markdown alone is not enough: bare URLs would still become links).
 
-    >>> print(question_message("![x](http://h/x.png) see [this](http://h) <img src=y>"))
-    \!\[x\]\(http://h/x\.png\) see \[this\]\(http://h\) &lt;img src=y&gt;
+    >>> print(question_message("![x](http://h/x.png)  [see](http://h) <img src=y>"))
+    <p class="question">![x](http://h/x.png) [see](http://h) &lt;img src=y&gt;</p>
     """
-    return literal(question)
+    return f'<p class="question">{html.escape(" ".join(question.split()), quote=False)}</p>'
 
 
 def line_span(start: int, end: int) -> str:

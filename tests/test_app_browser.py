@@ -227,6 +227,15 @@ def test_unanswerable_question_abstains_and_shows_closest_passages(page):
     page.screenshot(path=str(SHOTS / "3-not-found.png"))
 
 
+def test_the_users_question_is_shown_as_text_not_markdown(page):
+    before = _send(page, "What is ![logo](http://203.0.113.9/q.png) in [the notes](http://203.0.113.9/)?")
+    _reply(page, before)
+    bubble = page.locator('#chat [data-testid="user"]').last
+    assert bubble.locator("img").count() == 0 and bubble.locator("a").count() == 0
+    assert "![logo](http://203.0.113.9/q.png)" in bubble.inner_text()  # shown as typed
+    assert page.locator('#chat img[src*="203.0.113.9"]').count() == 0
+
+
 def test_upload_indexes_the_new_document_and_explains_the_refused_ones(page, work):
     uploads = work / "uploads"
     uploads.mkdir()

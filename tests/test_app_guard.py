@@ -159,8 +159,8 @@ def test_file_route_does_not_serve_the_shared_gradio_folder(served):
 
 def test_the_users_question_is_shown_literally():
     shown = question_message("![x](http://203.0.113.9/x.png) [docs](http://203.0.113.9) <img src=y>")
-    assert "![" not in shown and "](" not in shown and "<img" not in shown
-    assert "203\\.0\\.113\\.9" in shown  # the text is kept, as text
+    assert shown.startswith('<p class="question">') and shown.count("<") == 2  # one HTML block, ours
+    assert "![x](http://203.0.113.9/x.png)" in shown  # the text is kept, as text
 
 
 def test_the_chat_shows_the_question_escaped(served):
