@@ -11,7 +11,6 @@ like one person's session.
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from local_ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
@@ -40,12 +41,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
     work = tmp_path_factory.mktemp("app")
@@ -55,7 +50,7 @@ def work(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(work):
-    port = _free_port()
+    port = free_port()
     log = open(work / "app.log", "w")
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "app_gradio.py"), "--docs", str(work / "docs"),
@@ -267,13 +262,19 @@ def test_upload_indexes_the_new_document_and_explains_the_refused_ones(page, wor
     page.screenshot(path=str(SHOTS / "5-answer-from-upload.png"))
 
 
-def test_removed_document_leaves_the_index_and_its_answers_go(page, work):
+def _pick_and_press(page, choice: str, name: str, button: str, done_word: str) -> None:
+    """On the Documents tab: choose `name` in the `choice` dropdown, press `button`, and
+    wait until the status line says `done_word`."""
     _tab(page, "Documents")
-    page.locator("#remove-choice input").click()
-    page.get_by_role("option", name="aral sea.txt").click()
-    page.locator("#remove").click()
-    page.wait_for_function("(document.querySelector('#docs-status') || {}).innerText?.includes('Removed')",
+    page.locator(f"#{choice} input").click()
+    page.get_by_role("option", name=name).click()
+    page.locator(f"#{button}").click()
+    page.wait_for_function(f"(document.querySelector('#docs-status') || {{}}).innerText?.includes('{done_word}')",
                            timeout=60_000)
+
+
+def test_removed_document_leaves_the_index_and_its_answers_go(page, work):
+    _pick_and_press(page, "remove-choice", "aral sea.txt", "remove", "Removed")
     assert "aral sea.txt" not in page.locator("#documents").inner_text()
     assert "added as" not in page.locator("#docs-status").inner_text(), "the upload's message is replaced"
     assert not (work / "docs" / "aral sea.txt").exists()
@@ -289,12 +290,7 @@ def test_removed_document_leaves_the_index_and_its_answers_go(page, work):
 
 
 def test_a_removed_document_is_restored_with_a_button(page, work):
-    _tab(page, "Documents")
-    page.locator("#restore-choice input").click()
-    page.get_by_role("option", name="aral sea.txt").click()
-    page.locator("#restore").click()
-    page.wait_for_function("(document.querySelector('#docs-status') || {}).innerText?.includes('Restored')",
-                           timeout=60_000)
+    _pick_and_press(page, "restore-choice", "aral sea.txt", "restore", "Restored")
     assert "aral sea.txt" in page.locator("#documents").inner_text()
     assert (work / "docs" / "aral sea.txt").read_text(encoding="utf-8") == NEW_DOC
     page.screenshot(path=str(SHOTS / "8-documents-after-restore.png"))

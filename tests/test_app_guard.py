@@ -7,7 +7,6 @@ import http.client
 import http.server
 import json
 import os
-import socket
 import stat
 import sys
 import tempfile
@@ -19,18 +18,13 @@ from types import SimpleNamespace
 import pytest
 
 from fakes import HashingEmbedder, ScriptedGenerator
+from local_ports import free_port
 from rag import Assistant
 from rag.app_guard import MAX_UPLOAD_BYTES, QUEUE_SIZE, allowed_hosts
 from rag.chat_view import question_message
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import app_gradio  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def served(tmp_path_factory):
     assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
                                generator=ScriptedGenerator({}))
     before = os.environ.get("GRADIO_TEMP_DIR")
-    port = _free_port()
+    port = free_port()
     folder = app_gradio.private_upload_folder()
     app = app_gradio.build_app(assistant, str(folder))
     app_gradio.serve(app, app_gradio.parse_args(["--port", str(port)]), str(folder), block=False)
