@@ -10,6 +10,7 @@ No I/O and no models.
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from .lexical import terms
@@ -112,13 +113,24 @@ def heading_problem(line: str) -> str | None:
     return None
 
 
+def _word_starts(text: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Where each word of text[start:end] starts: offsets, for `_words_before`."""
+    return [m.start() for m in _WORD.finditer(text, start, len(text) if end is None else end)] or [start]
+
+
+def _words_before(starts: list[int], offset: int) -> int:
+    """How many of the words (by their start offsets, sorted) begin before `offset`."""
+    return bisect.bisect_left(starts, offset)
+
+
 def distance_problem(window_text: str, span_start: int, span_end: int, anchors: list[int],
-                     max_gap: int = 12) -> str | None:
+                     max_gap: int = 12, start: int = 0, end: int | None = None) -> str | None:
     """Why the span is too far from the question's terms in its sentence, or None.
 
     `anchors` are character offsets (in `window_text`) of the question's terms found
     there; the span must sit within `max_gap` words of one of them, in the part of the
-    sentence they point at, not in another clause about something else.
+    sentence they point at, not in another clause about something else. Words are
+    counted in window_text[start:end], which holds the span and the anchors.
 
     >>> t = "The -v option inverts the match, while -i makes it ignore case."
     >>> distance_problem(t, t.index("-i"), t.index("-i") + 2, [t.index("ignore")]) is None
@@ -128,13 +140,9 @@ def distance_problem(window_text: str, span_start: int, span_end: int, anchors: 
     """
     if not anchors:
         return "no term of the question is near it"
-    words = [m.start() for m in _WORD.finditer(window_text)] or [0]
-
-    def word_index(offset: int) -> int:
-        return sum(1 for w in words if w < offset)
-
-    a, b = word_index(span_start), word_index(span_end)
-    gap = min(max(0, word_index(x) - b, a - word_index(x) - 1) for x in anchors)
+    words = _word_starts(window_text, start, end)
+    a, b = _words_before(words, span_start), _words_before(words, span_end)
+    gap = min(max(0, _words_before(words, x) - b, a - _words_before(words, x) - 1) for x in anchors)
     if gap > max_gap:
         return f"it sits {gap} words from the question's terms (at most {max_gap})"
     return None
@@ -142,7 +150,6 @@ def distance_problem(window_text: str, span_start: int, span_end: int, anchors: 
 
 _FRAME = set("""what which who whom whose when where why how is are was were do does did the a an
 in on at of for to and or i""".split())
-_NAME = re.compile(r"[A-Z][\w'’-]*|[A-Z]{2,}")
 
 
 def question_entities(question: str) -> set[str]:
@@ -296,12 +303,12 @@ def rival_problem(question: str, text: str, start: int, end: int, span_start: in
     pattern = _TYPED.get(expected_type(question))
     if pattern is None or not anchors:
         return None
-    words = [m.start() for m in _WORD.finditer(text, start, end)] or [start]
+    words = _word_starts(text, start, end)
+    marks = [_words_before(words, x) for x in anchors]
 
     def spread(a: int, b: int) -> float:
-        first = sum(1 for w in words if w < a)
-        last = sum(1 for w in words if w < b)
-        return sum(max(0, k - last, first - k - 1) for k in (sum(1 for w in words if w < x) for x in anchors)) / len(anchors)
+        first, last = _words_before(words, a), _words_before(words, b)
+        return sum(max(0, k - last, first - k - 1) for k in marks) / len(marks)
 
     mine = spread(span_start, span_end)
     for m in pattern.finditer(text, start, end):
@@ -332,4 +339,4 @@ def span_problem(question: str, span: str, window_text: str, span_start: int, sp
             or entity_problem(question, quoted, source)
             or owner_problem(question, window_text, span_start)
             or rival_problem(question, window_text, quote_start, quote_end, span_start, span_end, anchors)
-            or distance_problem(window_text, span_start, span_end, anchors, max_gap))
+            or distance_problem(window_text, span_start, span_end, anchors, max_gap, quote_start, quote_end))

@@ -14,6 +14,7 @@ an IDF function.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ def evidence_terms(text: str) -> list[str]:
     return terms(" ".join(words))
 
 
+@functools.lru_cache(maxsize=1)
 def frame_stems() -> frozenset[str]:
     return frozenset(s for w in _FRAME_WORDS for s in terms(w))
 
