@@ -3,7 +3,7 @@
 A Generator turns a Prompt into a stream of text pieces. The llama.cpp adapter uses the
 GGUF's own chat template when the file has one (instruct models) and plain completion
 otherwise (base models such as the default Gemma 3 270M). Models are loaded once per
-process and reused. Nothing here decides whether an answer is grounded: see citations.py.
+process and reused. Nothing here decides whether an answer is grounded: see grounding.py.
 """
 from __future__ import annotations
 

@@ -1,0 +1,81 @@
+"""A draft is checked against the one sentence it was read from (grounding.check_reading),
+in the current text of its file: the model's own knowledge, a restated question, the wrong
+kind of answer and a stale passage never become a short answer."""
+import pytest
+
+from rag.chunking import chunk_document
+from rag.citations import quote_in_file
+from rag.config import ChunkingSettings
+from rag.evidence import score_windows, sentence_windows
+from rag.grounding import Reading, check_reading, compose, is_current
+from rag.loading import parse_date_header
+from rag.types import Document, Hit
+
+SEED = "003_064eea4f1c13281f.txt"
+MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
+
+
+@pytest.fixture
+def seed(seeds_copy):
+    text = (seeds_copy / SEED).read_text(encoding="utf-8")
+    date, start = parse_date_header(text)
+    chunks = chunk_document(Document(SEED, text, "sha", start, date), ChunkingSettings())
+    return text, [Hit(c, 0.6 - i * 0.05, dense=0.6 - i * 0.05) for i, c in enumerate(chunks)]
+
+
+def _windows(question, hits):
+    windows = sentence_windows(hits)
+    return score_windows(question, windows, [0.5] * len(windows), lambda stems: {s: 1.0 for s in stems})
+
+
+def _check(question, draft, text, hits, containing):
+    """The draft checked against the window whose sentence holds `containing`."""
+    scored = next(s for s in _windows(question, hits) if containing in s.window.sentence)
+    return check_reading(question, Reading(scored, draft), text, min_coverage=0.0)
+
+
+def test_supported_answer_is_highlighted_in_a_verbatim_quote_with_its_lines(seed):
+    text, hits = seed
+    checked = _check(MINISTER_Q, "Rashid Meredov", text, hits, "Rashid Meredov")
+    e = checked.evidence
+    assert checked.problem is None and e.highlighted == "Rashid Meredov"
+    assert (e.source, e.start_line, e.end_line) == (SEED, 7, 7)
+    assert text[e.start_char:e.end_char] == e.quote == text.splitlines()[6]
+    reply = compose(MINISTER_Q, _windows(MINISTER_Q, hits), [checked], {SEED: text}, min_evidence=0.0)
+    assert reply.short_answer == "Rashid Meredov"
+    assert all(quote_in_file(c, text) for c in reply.citations)
+
+
+def test_models_own_knowledge_is_not_cited(seed):
+    text, hits = seed
+    checked = _check("What is the capital of Turkmenistan?", "Ashgabat", text, hits, "MFA of Turkmenistan")
+    assert checked.evidence is None and "is not in the sentence it was read from" in checked.problem
+
+
+def test_restating_the_question_is_not_an_answer(seed):
+    text, hits = seed
+    checked = _check("Who did Rashid Meredov negotiate with?", "Rashid Meredov", text, hits, "Rashid Meredov")
+    assert checked.evidence is None and "only repeats the question" in checked.problem
+
+
+def test_amount_question_needs_a_number(seed):
+    text, hits = seed
+    checked = _check("How much funding did the IOM pledge to Turkmenistan?", "Plan of projects", text, hits,
+                     "Plan of projects")
+    assert checked.evidence is None and "asks for a number" in checked.problem
+
+
+@pytest.mark.parametrize("draft", ["NOT FOUND", "", "The passages do not mention this."])
+def test_model_saying_it_does_not_know_is_no_answer(seed, draft):
+    text, hits = seed
+    checked = _check(MINISTER_Q, draft, text, hits, "Rashid Meredov")
+    assert checked.evidence is None
+
+
+def test_stale_passage_is_never_quoted(seed):
+    text, hits = seed
+    changed = text.replace("Rashid Meredov", "Someone Else")
+    scored = _windows(MINISTER_Q, hits)
+    assert not any(is_current(s, {SEED: changed}) for s in scored if "Meredov" in s.window.sentence)
+    reply = compose(MINISTER_Q, scored, [], {SEED: changed}, min_evidence=0.0)
+    assert all("Meredov" not in e.quote and "Someone Else" not in e.quote for e in reply.evidence)
