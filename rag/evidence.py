@@ -147,10 +147,6 @@ class Window:
     previous: str = ""  # the previous sentence, folded ("" for a chunk's first)
 
     @property
-    def sentence_key(self) -> tuple[str, int]:
-        return (self.hit.chunk.source, self.start)
-
-    @property
     def quoted_text(self) -> str:
         """What the evidence quote holds, folded: the sentence, with what it refers back to."""
         return self.text if self.context_start < self.start else self.sentence
@@ -188,10 +184,6 @@ class ScoredWindow:
     coverage: float  # IDF-weighted share of the question's terms in what the quote holds
     cosine: float  # embedding similarity of question and sentence
     score: float  # the two mixed: how well this sentence answers the question's terms
-
-    @property
-    def matched(self) -> float:
-        return self.coverage
 
 
 def score_windows(question: str, windows: list[Window], cosines: list[float],
