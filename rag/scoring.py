@@ -67,13 +67,14 @@ def _continues(token_edge: str, neighbour: str, beyond: str) -> bool:
     longer token. `beyond` is the character after the neighbour (away from the match).
 
     A letter, digit or "_" always continues a token ("snake_case" is one word); after
-    punctuation at the edge, so do ".", "-" and "/"; a number continues through "." or ","
-    into a digit ("1.5", "1,000").
+    punctuation at the edge, so do ".", "-" and "/", except a "." that ends a sentence
+    ("60-70%." holds "60-70%"); a number continues through "." or "," into a digit
+    ("1.5", "1,000").
     """
     if neighbour.isalnum() or neighbour == "_":
         return True
     if not token_edge.isalnum():
-        return neighbour in _TOKEN_JOINERS
+        return neighbour in _TOKEN_JOINERS and not (neighbour == "." and not beyond.isalnum())
     return token_edge.isdigit() and neighbour in ".," and beyond.isdigit()
 
 
@@ -113,6 +114,8 @@ def contains_answer(text: str, answers: tuple[str, ...] | list[str]) -> bool:
     (True, True)
     >>> contains_answer("run it with -v, or --verbose", ["-v"])
     True
+    >>> contains_answer("reduced by 60-70%.", ["60-70%"]), contains_answer("60-70%.x", ["60-70%"])
+    (True, False)
 
     Not found inside a longer token:
 
