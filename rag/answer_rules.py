@@ -13,71 +13,10 @@ from __future__ import annotations
 import bisect
 import re
 
+from .answer_types import _MONTHS, _OPTION, _TYPED, _WORD, expected_type, quote_type_problem, type_problem
 from .lexical import terms
 
-_MONTHS = ("january february march april may june july august september october november "
-           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
-_NUMBER_WORDS = set("""zero one two three four five six seven eight nine ten eleven twelve
-twenty thirty forty fifty hundred thousand million billion once twice dozen""".split())
-_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
-_WORD = re.compile(r"[^\W_]+(?:[-'.][^\W_]+)*")
 _TITLE_LINE = re.compile(r"^\s*(?:#{1,6}\s|\S+\(\d\w*\)(?:\s|$))")
-
-PERSON, DATE, NUMBER, OPTION, PLACE = "person", "date", "number", "option", "place"
-
-
-def expected_type(question: str) -> str | None:
-    """What kind of answer the question asks for, when its wording says (None: any phrase).
-
-    >>> [expected_type(q) for q in ["Who maintains it?", "When was it released?",
-    ...  "How many lines does head print?", "Which option makes grep ignore case?",
-    ...  "Where is the file kept?", "What does the -z option do?"]]
-    ['person', 'date', 'number', 'option', 'place', None]
-    """
-    q = " ".join(question.lower().split())
-    if re.match(r"(?:who|whom|whose)\b|(?:which|what) (?:person|people|author|maintainer)s?\b", q):
-        return PERSON
-    if re.match(r"(?:when|since when|(?:in )?(?:what|which) (?:date|day|year|month|time)s?)\b", q):
-        return DATE
-    if re.match(r"(?:how (?:many|much|long|old|far|big|large|often)|(?:what|which) "
-                r"(?:percentage|amount|number|size|port))\b", q) or re.search(
-                r"\b(?:default|maximum|minimum|max|min) (?:number|value|size|amount|count|limit)\b", q):
-        return NUMBER
-    if re.match(r"(?:which|what) (?:\w+ ){0,2}(?:option|flag|switch)s?\b", q) and not re.match(
-            r"what (?:\w+ ){0,2}(?:option|flag|switch)s? (?:do|does)\b", q):
-        return OPTION
-    if re.match(r"where\b", q):
-        return PLACE
-    return None
-
-
-def type_problem(question: str, span: str) -> str | None:
-    """Why the span is not the kind of answer asked for, or None.
-
-    >>> type_problem("How many lines does head print by default?", "10")
-    >>> type_problem("How many lines does head print by default?", "the first lines")
-    'the question asks for a number but the answer holds none'
-    >>> type_problem("Which option makes grep ignore case?", "-i")
-    >>> type_problem("Which option makes grep ignore case?", "case distinctions")
-    'the question asks for an option but the answer names none'
-    >>> type_problem("Who did Madrakhimov meet?", "a significant meeting")
-    'the question asks for a person or organisation but the answer names none'
-    """
-    kind = expected_type(question)
-    words = [w.lower() for w in _WORD.findall(span)]
-    has_number = bool(re.search(r"\d", span)) or any(w in _NUMBER_WORDS for w in words)
-    if kind == NUMBER and not has_number:
-        return "the question asks for a number but the answer holds none"
-    if kind == DATE and not (has_number or any(w in _MONTHS for w in words)):
-        return "the question asks for a date but the answer holds none"
-    if kind == OPTION and not _OPTION.search(span):
-        return "the question asks for an option but the answer names none"
-    if kind == PERSON and not any(w[:1].isupper() for w in _WORD.findall(span)):
-        return "the question asks for a person or organisation but the answer names none"
-    if kind == PLACE and not re.search(r"[A-Z/~\\]", span):
-        return "the question asks for a place but the answer names none"
-    return None
-
 
 def restates_question(question: str, span: str) -> str | None:
     """Why the span only repeats the question's own terms, or None.
@@ -200,34 +139,33 @@ def entity_problem(question: str, quoted: str, source: str = "") -> str | None:
     return None
 
 
-_PLACE_PHRASE = re.compile(r"\b(?:in|at|from|near|inside|under|into)\s+(?:the\s+)?(?:[A-Z]|[~./$]|\w+/)")
+def default_problem(question: str, quoted: str) -> str | None:
+    """Why the quote can't tell a default the question asks for: it never says "default"
+    (an example's value is not the default).
 
-
-def quote_type_problem(question: str, quoted: str) -> str | None:
-    """type_problem for a whole quote; a place needs a place phrase ("in Tashkent",
-    "at /etc/x"), since any sentence has capitals.
-
-    >>> quote_type_problem("Where did they meet?", "On 2 May, Ana met Bo of Peru.")
-    'the question asks for a place but the sentence names none'
-    >>> quote_type_problem("Where did they meet?", "This encounter in Tashkent was long.") is None
+    >>> default_problem("How many octets per line does xxd print by default?",
+    ...                 "Print 120 bytes as hexdump with 20 octets per line.")
+    'the question asks for a default but the sentence names none'
+    >>> default_problem("How many octets by default?", "Default 16 (-i: 12).") is None
     True
     """
-    if expected_type(question) == PLACE and not _PLACE_PHRASE.search(quoted):
-        return "the question asks for a place but the sentence names none"
-    return type_problem(question, quoted)
+    if re.search(r"\bdefault", question, re.IGNORECASE) and not re.search(r"\bdefault", quoted, re.IGNORECASE):
+        return "the question asks for a default but the sentence names none"
+    return None
 
 
 def evidence_problem(question: str, sentence: str, quoted: str, source: str) -> str | None:
     """Why a sentence can't be shown as the answer's evidence: it is a heading, it misses
-    what the question names, or it holds nothing of the kind asked for (no number for
-    "how many", no option for "which option").
+    what the question names, it holds nothing of the kind asked for (no number for
+    "how many", no option for "which option"), or it says no default when one is asked for.
 
     >>> evidence_problem("How many lines does head print?", "Print the first lines.", "Print the first lines.", "man_head.txt")
     'the question asks for a number but the answer holds none'
     >>> evidence_problem("How many lines does head print?", "Print the first 10 lines.", "Print the first 10 lines.", "man_head.txt") is None
     True
     """
-    return heading_problem(sentence) or entity_problem(question, quoted, source) or quote_type_problem(question, quoted)
+    return (heading_problem(sentence) or entity_problem(question, quoted, source) or quote_type_problem(question, quoted)
+            or default_problem(question, quoted))
 
 
 def is_identity_question(question: str) -> bool:
@@ -284,10 +222,6 @@ def owner_problem(question: str, text: str, start: int) -> str | None:
     return None
 
 
-_TYPED = {OPTION: _OPTION, NUMBER: re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])"),
-          DATE: re.compile(r"\b(?:1[5-9]|20)\d\d\b")}
-
-
 def rival_problem(question: str, text: str, start: int, end: int, span_start: int, span_end: int,
                   anchors: list[int]) -> str | None:
     """Why another token of the asked-for kind (another option, number or year) in the
@@ -336,7 +270,7 @@ def span_problem(question: str, span: str, window_text: str, span_start: int, sp
     quoted = window_text[quote_start:quote_end]
     return (length_problem(span) or restates_question(question, span)
             or heading_problem(line) or type_problem(question, span)
-            or entity_problem(question, quoted, source)
+            or entity_problem(question, quoted, source) or default_problem(question, quoted)
             or owner_problem(question, window_text, span_start)
             or rival_problem(question, window_text, quote_start, quote_end, span_start, span_end, anchors)
             or distance_problem(window_text, span_start, span_end, anchors, max_gap, quote_start, quote_end))
