@@ -126,6 +126,8 @@ class GroundingSettings:
     # Tuned on the dev splits of the SQuAD and real-documents sets (docs/quality.md).
     coverage_weight: float = 0.75
     rank_weight: float = 0.1  # plus this / (1 + r) for a sentence of the r-th retrieved passage
+    # the share of the coverage that the sentence before adds which counts for a sentence
+    context_weight: float = 0.5
     min_evidence: float = 0.65
     min_short_coverage: float = 0.5
     # ... and no less than the best sentence's share minus this margin

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .chunking import split_sentences
 from .lexical import terms
@@ -90,6 +90,8 @@ def coverage(weights: dict[str, float], stems: set[str]) -> float:
     return sum(w for s, w in weights.items() if s in stems) / total if total else 0.0
 
 
+_CONTEXT_GAIN = 0.1  # the least coverage the sentence before must add to be quoted with it
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _LABEL = re.compile(r"^\s*-{1,2}[\w?#]")  # a manual's option line: "-z, --gzip"
 
 
@@ -107,12 +109,18 @@ def continues(previous: str, sentence: str) -> bool:
 
 def is_label(sentence: str) -> bool:
     """An option's name line on its own ("--sandbox"): it names, the next sentence says.
+    Its words are option tokens and at most one argument name; a line that goes on to
+    describe the option ("-v, --verbose always print headers") is no label.
 
     >>> is_label("-i[SUFFIX], --in-place[=SUFFIX]"), is_label("-z  Filter through gzip.")
     (True, False)
+    >>> is_label("-a rounds"), is_label("-v, --verbose always print headers giving file names")
+    (True, False)
     """
-    return bool(_LABEL.match(sentence)) and not sentence.rstrip().endswith((".", "!", "?")) \
-        and len(sentence.split()) <= 12
+    if not _LABEL.match(sentence) or sentence.rstrip().endswith((".", "!", "?")):
+        return False
+    words = [w for w in sentence.replace(",", " ").split() if not w.startswith(("-", "[", "<", "="))]
+    return len(words) <= 1
 
 
 def refers_back(sentence: str) -> bool:
@@ -145,6 +153,7 @@ class Window:
     sentence: str  # the sentence, white space folded: what is embedded and ranked
     text: str  # previous sentence + sentence, folded: what a base model reads
     previous: str = ""  # the previous sentence, folded ("" for a chunk's first)
+    previous_start: int = -1  # file offset of the previous sentence (-1: none)
 
     @property
     def quoted_text(self) -> str:
@@ -173,8 +182,11 @@ def sentence_windows(hits: list[Hit]) -> list[Window]:
             prev_a, prev_b = spans[i - 1] if i else (a, a)
             previous = " ".join(text[prev_a:prev_b].split())
             context = prev_a if i and continues(previous, sentence) else a
+            # the sentence before may tell what this one is about, unless a new paragraph or
+            # a new option's entry starts here
+            same_item = i and not _PARAGRAPH.search(text, prev_b, a) and not _LABEL.match(sentence)
             windows.append(Window(hit, base + a, base + b, base + context, sentence,
-                                  f"{previous} {sentence}".strip(), previous))
+                                  f"{previous} {sentence}".strip(), previous, base + prev_a if same_item else -1))
     return windows
 
 
@@ -188,11 +200,15 @@ class ScoredWindow:
 
 def score_windows(question: str, windows: list[Window], cosines: list[float],
                   idf: Callable[[list[str]], dict[str, float]],
-                  coverage_weight: float = 0.75, rank_weight: float = 0.0) -> list[ScoredWindow]:
+                  coverage_weight: float = 0.75, rank_weight: float = 0.0,
+                  context_weight: float = 0.0) -> list[ScoredWindow]:
     """Each window scored as evidence for the question, best first.
 
     `rank_weight` adds rank_weight / (1 + r) for a window of the r-th retrieved chunk
     (0-based): the passage ranking knows the whole chunk, a sentence score knows less.
+    `context_weight`: the share of the coverage that the sentence before adds which counts
+    too ("-a rounds ... KDF rounds used." then "The default is 16 rounds."); such a window
+    quotes both sentences.
 
     >>> from rag.types import Chunk, Hit
     >>> text = "Rain fell in Tashkent. Madrakhimov meets Hajiyev in Tashkent."
@@ -209,6 +225,11 @@ def score_windows(question: str, windows: list[Window], cosines: list[float],
         # a manual's lines don't repeat its name: the file's name counts as said
         found = set(evidence_terms(window.quoted_text)) | set(terms(re.sub(r"[\W_]+", " ", window.hit.chunk.source)))
         cov = coverage(weights, found)
+        if context_weight and window.previous_start >= 0 and window.quoted_text == window.sentence:
+            gain = coverage(weights, found | set(evidence_terms(window.previous))) - cov
+            if gain >= _CONTEXT_GAIN:  # the sentence before names what this one is about: quote both
+                cov += context_weight * gain
+                window = replace(window, context_start=window.previous_start)
         mixed = coverage_weight * cov + (1 - coverage_weight) * cosine + rank_weight / (1 + rank)
         scored.append(ScoredWindow(window, cov, cosine, mixed))
     return sorted(scored, key=lambda s: (-s.score, s.window.hit.chunk.source, s.window.start))

@@ -165,7 +165,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
                  if (t := read_source_text(self.docs, s)) is not None}
         scored = order_evidence(question, [
             s for s in score_windows(question, windows, cosines, self.store.lexical.idf, g.coverage_weight,
-                                     g.rank_weight) if is_current(s, texts)])
+                                     g.rank_weight, g.context_weight) if is_current(s, texts)])
         timings["evidence"] = time.perf_counter() - started - timings["retrieve"]
         if is_summary_request(question):
             reply = summary(summary_windows(scored, g.min_evidence * g.summary_share), texts)

@@ -79,3 +79,34 @@ def test_stale_passage_is_never_quoted(seed):
     assert not any(is_current(s, {SEED: changed}) for s in scored if "Meredov" in s.window.sentence)
     reply = compose(MINISTER_Q, scored, [], {SEED: changed}, min_evidence=0.0)
     assert all("Meredov" not in e.quote and "Someone Else" not in e.quote for e in reply.evidence)
+
+
+def _manual_windows(text, question, **weights):
+    from rag.grounding import order_evidence
+    from rag.types import Chunk
+
+    hit = Hit(Chunk(0, "man_tool.txt", text, 0, len(text), 1, text.count("\n") + 1), 0.6)
+    windows = sentence_windows([hit])
+    idf = lambda stems: {s: (2.0 if s in {"kdf", "header", "verbos"} else 1.0) for s in stems}  # noqa: E731
+    return order_evidence(question, score_windows(question, windows, [0.3] * len(windows), idf, **weights))
+
+
+def test_an_option_line_that_describes_its_option_is_evidence_not_a_label():
+    text = ("-c, --bytes=NUM print the first NUM bytes of each file\n"
+            "-v, --verbose always print headers giving file names\n"
+            "-q, --quiet never print headers giving file names\n"
+            "With more than one FILE, precede each with a header giving the file name.\n")
+    top = _manual_windows(text, "Which option always prints the file name headers?")[0]
+    assert top.window.sentence.startswith("-v, --verbose")
+
+
+def test_a_short_sentence_is_read_with_the_option_it_continues_and_quoted_with_it():
+    text = ("-a rounds When saving a private key, this option specifies the number of KDF rounds used.\n"
+            "The default is 16 rounds.\n"
+            "For example, saving the key with 100 rounds is slower.\n")
+    question = "How many KDF rounds are used by default when saving a private key?"
+    top = _manual_windows(text, question, context_weight=0.5)[0]
+    assert top.window.sentence == "The default is 16 rounds."
+    assert top.window.quoted_text.startswith("-a rounds When saving")  # the quote shows what it is about
+    alone = _manual_windows(text, question, context_weight=0.0)[0]
+    assert alone.window.sentence.startswith("For example")  # what the context weight fixes
