@@ -189,6 +189,23 @@ def order_evidence(question: str, scored: list[ScoredWindow]) -> list[ScoredWind
     return [s for s in scored if not unfit(s)] + [s for s in scored if unfit(s)]
 
 
+def best_coverage(question: str, scored: list[ScoredWindow]) -> float:
+    """The highest share of the question's terms among sentences that could be evidence
+    (an example's line that names no default doesn't set the bar for the one that does);
+    of all sentences when none could be.
+
+    >>> from rag.evidence import ScoredWindow, Window
+    >>> def sw(text, cov): return ScoredWindow(Window(None, 0, 1, 0, text, text), cov, 0, 0)
+    >>> best_coverage("How many octets by default?", [sw("Print 20 octets.", 0.8), sw("Default 16.", 0.6)])
+    0.6
+    """
+    def fits(s: ScoredWindow) -> bool:
+        w = s.window
+        return not evidence_problem(question, w.sentence, w.quoted_text, w.hit.chunk.source if w.hit else "")
+
+    return max((s.coverage for s in scored if fits(s)), default=max((s.coverage for s in scored), default=0.0))
+
+
 def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:
     """Whether the window's chunk still matches its file (an edited file makes it stale)."""
     chunk = scored.window.hit.chunk

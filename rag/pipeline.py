@@ -29,7 +29,7 @@ from .embedding import Embedder, load_embedder
 from .errors import ConfigError, DocumentsError
 from .evidence import is_summary_request, score_windows, sentence_windows, summary_windows
 from .generation import Generator, check_gguf
-from .grounding import Reply, check_reading, compose, is_current, order_evidence, summary
+from .grounding import Reply, best_coverage, check_reading, compose, is_current, order_evidence, summary
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 from .opening import documents_folder, load_existing, validate_question
@@ -178,7 +178,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
         reader = reader_for(self._generator_for(settings), settings.generation)
 
         def finish(draft: str) -> Answer:
-            best = max(s.coverage for s in scored)
+            best = best_coverage(question, scored)
             checked = [check_reading(question, r, texts[r.scored.window.hit.chunk.source], g.min_short_coverage,
                                      g.max_answer_gap, best, g.short_coverage_margin) for r in readings]
             return done(compose(question, scored, checked, texts, g.min_evidence), hits, draft)

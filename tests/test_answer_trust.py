@@ -72,6 +72,25 @@ def test_another_number_from_the_same_page_is_refused(open_docs):
     assert right.short_answer == "5" and "retries defaults to 5" in right.evidence[0].quote
 
 
+MAN_HEXDUMP = """HEX(1)                    User Commands                    HEX(1)
+
+OPTIONS
+       -c cols
+              Format <cols> octets per line. Default 16.
+
+EXAMPLES
+       Print 120 bytes as a continuous hexdump with 20 octets per line.
+"""
+
+
+def test_an_examples_value_is_not_the_default(open_docs):
+    question = "How many octets per line does hex print by default?"
+    wrong = open_docs({"man_hex.txt": MAN_HEXDUMP}, {"octets per line": "20"}).ask(question)
+    assert _shown(wrong) != "20" and "20 octets" not in wrong.text
+    right = open_docs({"man_hex.txt": MAN_HEXDUMP}, {"octets per line": "16"}).ask(question)
+    assert right.short_answer == "16" and "Default 16" in right.evidence[0].quote
+
+
 def test_another_option_named_in_the_same_sentence_is_refused(open_docs):
     question = "Which option makes xyz ignore case when matching?"
     wrong = open_docs({"man_xyz.txt": MAN_XYZ}, {"ignore case": "-v"}).ask(question)
