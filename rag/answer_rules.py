@@ -4,7 +4,9 @@ A quote that exists in a file is not enough: the 270M reader happily copies the 
 page's title line, another number from the same page, or the place of a different
 meeting. Each rule below is one small function that returns why a span fails, or None;
 `span_problem` applies them in order. The evidence sentence's own relevance (its share of
-the question's distinctive terms) is checked in evidence.py.
+the question's distinctive terms) is checked in evidence.py; the rules on the kind of
+answer asked for live in answer_types.py, those on what the question names in
+answer_entities.py.
 
 No I/O and no models.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 import bisect
 import re
 
-from .answer_types import _MONTHS, _OPTION, _TYPED, _WORD, expected_type, quote_type_problem, type_problem
+from .answer_entities import document_subjects, entity_problem, owner_problem
+from .answer_types import _OPTION, _TYPED, _WORD, expected_type, quote_type_problem, type_problem
 from .lexical import terms
 
 _TITLE_LINE = re.compile(r"^\s*(?:#{1,6}\s|\S+\(\d\w*\)(?:\s|$))")
@@ -87,58 +90,6 @@ def distance_problem(window_text: str, span_start: int, span_end: int, anchors: 
     return None
 
 
-_FRAME = set("""what which who whom whose when where why how is are was were do does did the a an
-in on at of for to and or i""".split())
-
-
-def question_entities(question: str) -> set[str]:
-    """What the question names, which its evidence must name too: capitalised words past
-    its first (months aside), option tokens and numbers or versions.
-
-    >>> sorted(question_entities("Who did Muzaffar Madrakhimov meet on 29 February 2024?"))
-    ['2024', '29', 'madrakhimov', 'muzaffar']
-    >>> sorted(question_entities("What does the -z option of tar 1.34 do?")), question_entities("Which option ignores case?")
-    (['-z', '1.34'], set())
-    """
-    words = _WORD.findall(question)
-    found = {_name_key(w) for w in words[1:]
-             if w[:1].isupper() and w.lower() not in _MONTHS and w.lower() not in _FRAME}
-    found |= set(_OPTION.findall(question))
-    found |= {n.rstrip(".") for n in re.findall(r"(?<![\w.-])\d+(?:\.\d+)*", question)}
-    return found
-
-
-def _name_key(word: str) -> str:
-    return re.sub(r"['’]s$", "", word).lower()
-
-
-def _named_in(text: str) -> set[str]:
-    return ({_name_key(w) for w in _WORD.findall(text)} | set(_OPTION.findall(text))
-            | {n.rstrip(".") for n in re.findall(r"\d+(?:\.\d+)*", text)}
-            | {n.lstrip("0") for n in re.findall(r"\b0\d+\b", text)})
-
-
-def entity_problem(question: str, quoted: str, source: str = "") -> str | None:
-    """Why the evidence is about something else: what the question names is missing from
-    the quote (and from the name of its file, which a manual's lines don't repeat).
-
-    >>> entity_problem("Where did Madrakhimov meet the IOM coordinator?",
-    ...                "Meredov and Hajiyev (IOM) met at the MFA of Turkmenistan.")
-    "the sentence does not mention 'Madrakhimov'"
-    >>> entity_problem("Where did Madrakhimov meet the IOM coordinator?",
-    ...                "Madrakhimov met Hajiyev of the IOM. This encounter in Tashkent was long.") is None
-    True
-    >>> entity_problem("What does the --turbo option of tar do?", "-z, --gzip Filter through gzip.", "man_tar.txt")
-    "the sentence does not mention '--turbo'"
-    """
-    present = _named_in(quoted) | _named_in(re.sub(r"[\W_]+", " ", source))
-    named = {_name_key(w): w for w in _WORD.findall(question)[1:]}
-    missing = [named.get(e, e) for e in sorted(question_entities(question)) if e not in present]
-    if missing:
-        return f"the sentence does not mention {', '.join(map(repr, missing))}"
-    return None
-
-
 def default_problem(question: str, quoted: str) -> str | None:
     """Why the quote can't tell a default the question asks for: it never says "default"
     (an example's value is not the default).
@@ -154,7 +105,8 @@ def default_problem(question: str, quoted: str) -> str | None:
     return None
 
 
-def evidence_problem(question: str, sentence: str, quoted: str, source: str) -> str | None:
+def evidence_problem(question: str, sentence: str, quoted: str, source: str,
+                     subjects: frozenset[str] = frozenset()) -> str | None:
     """Why a sentence can't be shown as the answer's evidence: it is a heading, it misses
     what the question names, it holds nothing of the kind asked for (no number for
     "how many", no option for "which option"), or it says no default when one is asked for.
@@ -164,62 +116,9 @@ def evidence_problem(question: str, sentence: str, quoted: str, source: str) -> 
     >>> evidence_problem("How many lines does head print?", "Print the first 10 lines.", "Print the first 10 lines.", "man_head.txt") is None
     True
     """
-    return (heading_problem(sentence) or entity_problem(question, quoted, source) or quote_type_problem(question, quoted)
+    return (heading_problem(sentence) or entity_problem(question, quoted, source, subjects)
+            or quote_type_problem(question, quoted)
             or default_problem(question, quoted))
-
-
-def is_identity_question(question: str) -> bool:
-    """Does the question ask what or who something named is ("Who is X?", "X's role")?
-
-    >>> is_identity_question("Who is the Minister of Foreign Affairs of Turkmenistan?")
-    True
-    >>> is_identity_question("What is Zeynal Hajiyev's role at the IOM?"), is_identity_question("Who did Ana meet?")
-    (True, False)
-    """
-    q = " ".join(question.lower().split())
-    return bool(re.match(r"(?:who|what) (?:is|was|are|were)\b", q)) and not re.search(
-        r"\b(?:do|does|did)\b", q)
-
-
-def owner_before(text: str, start: int) -> str | None:
-    """The name a span is attached to as an apposition ("Ana Lee, the director"): a run of
-    capitalised words ending in a comma, ", the" or a bracket just before the span (the
-    span's own capitalised opening words, like "Deputy", set aside), else None.
-
-    >>> t = "Muzaffar Madrakhimov, Deputy Minister of Uzbekistan, and Zeynal Hajiyev, the IOM's Coordinator"
-    >>> owner_before(t, t.index("Minister")), owner_before(t, t.index("Coordinator"))
-    ('Muzaffar Madrakhimov', 'Zeynal Hajiyev')
-    >>> owner_before("He met Ana there.", 7) is None
-    True
-    """
-    before = re.sub(r"(?:\b[A-Z][\w'’-]*\s+)+$", "", text[:start])
-    m = re.search(r"((?:[A-Z][\w'’.-]*\s+){0,5}[A-Z][\w'’.-]*)\s*(?:,\s*(?:the\s+)?|\()\s*$", before)
-    return m.group(1) if m else None
-
-
-def owner_problem(question: str, text: str, start: int) -> str | None:
-    """Why the span describes the wrong name: the name it is attached to is not one the
-    question asks about (for "who is X" questions), or is the very one asked about when
-    the question wants someone else ("who did X meet").
-
-    >>> t = "Muzaffar Madrakhimov, Deputy Minister of Uzbekistan, and Zeynal Hajiyev, the IOM's Coordinator"
-    >>> owner_problem("What is Zeynal Hajiyev's role at the IOM?", t, t.index("Deputy"))
-    "it describes 'Muzaffar Madrakhimov', not what the question names"
-    >>> owner_problem("What is Zeynal Hajiyev's role at the IOM?", t, t.index("Coordinator")) is None
-    True
-    >>> owner_problem("Who did Muzaffar Madrakhimov meet?", t, t.index("Deputy"))
-    "it describes 'Muzaffar Madrakhimov', whom the question asks about, not the answer"
-    """
-    owner = owner_before(text, start)
-    asked = question_entities(question)
-    if owner is None or not asked:
-        return None
-    owned = {_name_key(w) for w in _WORD.findall(owner)}
-    if is_identity_question(question):
-        return None if owned & asked else f"it describes {owner!r}, not what the question names"
-    if owned & asked and not re.match(r"\s*(?:who|what|which)\b.*\b(?:is|are|was|were)\b", question.lower()):
-        return f"it describes {owner!r}, whom the question asks about, not the answer"
-    return None
 
 
 def rival_problem(question: str, text: str, start: int, end: int, span_start: int, span_end: int,
@@ -270,7 +169,8 @@ def span_problem(question: str, span: str, window_text: str, span_start: int, sp
     quoted = window_text[quote_start:quote_end]
     return (length_problem(span) or restates_question(question, span)
             or heading_problem(line) or type_problem(question, span)
-            or entity_problem(question, quoted, source) or default_problem(question, quoted)
+            or entity_problem(question, quoted, source, document_subjects(window_text))
+            or default_problem(question, quoted)
             or owner_problem(question, window_text, span_start)
             or rival_problem(question, window_text, quote_start, quote_end, span_start, span_end, anchors)
             or distance_problem(window_text, span_start, span_end, anchors, max_gap, quote_start, quote_end))

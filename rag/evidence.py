@@ -28,7 +28,8 @@ _FRAME_WORDS = """what which who whom whose when where why how many much does do
 can could should would will may might name list give tell explain describe summarize summarise
 please kind type value mean means meaning happen happens happened between among say says said
 mention mentions mentioned manual page readme documentation docs document documents text
-according year years date dates day days month months number numbers amount percentage""".split()
+according year years date dates day days month months number numbers amount percentage
+cover covers covered include includes included contain contains contained""".split()
 # A sentence that opens with one of these continues the one before it.
 _REFERS_BACK = re.compile(
     r"^\W*(?:this|these|that|those|it|its|he|she|his|her|they|their|them|there|here|such|"

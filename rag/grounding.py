@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .answer_entities import document_subjects
 from .answer_rules import evidence_problem, heading_problem, quote_type_problem, span_problem
 from .chunking import line_of, line_starts
 from .evidence import ScoredWindow, is_label, question_stems
@@ -189,7 +190,7 @@ def order_evidence(question: str, scored: list[ScoredWindow]) -> list[ScoredWind
     return [s for s in scored if not unfit(s)] + [s for s in scored if unfit(s)]
 
 
-def best_coverage(question: str, scored: list[ScoredWindow]) -> float:
+def best_coverage(question: str, scored: list[ScoredWindow], texts: dict[str, str] | None = None) -> float:
     """The highest share of the question's terms among sentences that could be evidence
     (an example's line that names no default doesn't set the bar for the one that does);
     of all sentences when none could be.
@@ -201,7 +202,9 @@ def best_coverage(question: str, scored: list[ScoredWindow]) -> float:
     """
     def fits(s: ScoredWindow) -> bool:
         w = s.window
-        return not evidence_problem(question, w.sentence, w.quoted_text, w.hit.chunk.source if w.hit else "")
+        source = w.hit.chunk.source if w.hit else ""
+        subjects = document_subjects(texts[source]) if texts and source in texts else frozenset()
+        return not evidence_problem(question, w.sentence, w.quoted_text, source, subjects)
 
     return max((s.coverage for s in scored if fits(s)), default=max((s.coverage for s in scored), default=0.0))
 
@@ -218,7 +221,8 @@ def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
     """The reply: a verified short answer in its evidence, else the evidence, else nothing."""
     usable = [s for s in scored if s.score >= min_evidence and is_current(s, texts)
               and not is_label(s.window.sentence)
-              and not evidence_problem(question, s.window.sentence, s.window.quoted_text, s.window.hit.chunk.source)]
+              and not evidence_problem(question, s.window.sentence, s.window.quoted_text, s.window.hit.chunk.source,
+                                       document_subjects(texts[s.window.hit.chunk.source]))]
     best = choose(checked)
     if best is not None:
         first = citation_of(best.evidence, best.reading.scored)

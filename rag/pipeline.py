@@ -178,7 +178,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
         reader = reader_for(self._generator_for(settings), settings.generation)
 
         def finish(draft: str) -> Answer:
-            best = best_coverage(question, scored)
+            best = best_coverage(question, scored, texts)
             checked = [check_reading(question, r, texts[r.scored.window.hit.chunk.source], g.min_short_coverage,
                                      g.max_answer_gap, best, g.short_coverage_margin) for r in readings]
             return done(compose(question, scored, checked, texts, g.min_evidence), hits, draft)
