@@ -74,6 +74,8 @@ def question_stems(question: str) -> list[str]:
 
     >>> question_stems("Where did the meeting between Madrakhimov and the IOM take place?")
     ['meet', 'madrakhimov', 'iom', 'take', 'place']
+    >>> question_stems("Which years does the National Action Plan cover?")  # frame words go
+    ['nation', 'action', 'plan']
     """
     frame = frame_stems()
     return list(dict.fromkeys(s for s in evidence_terms(question) if s not in frame))
