@@ -56,16 +56,15 @@ from rag.chat_view import (  # noqa: E402
 )
 from rag.cli import DOCS_HELP  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
-from rag.documents import index_progress  # noqa: E402
 
 
-def indexing_log(progress):
-    """An indexing log callback that moves a Gradio progress bar."""
-    def log(line: str) -> None:
-        share = index_progress(line)
-        if share is not None:
-            progress(share, desc="Indexing")
-    return log
+def indexing_progress(progress):
+    """An indexing progress callback (rag/progress.py) that moves a Gradio progress bar."""
+    def show(event) -> None:
+        what = (f"Reading {event.source}" if event.stage == "reading" and event.source
+                else f"Embedding: {event.files_done}/{event.files_total} files, {event.chunks_embedded} chunks")
+        progress(event.share, desc=what)
+    return show
 
 
 def build_app(assistant: Assistant, upload_folder: str | None = None):
@@ -125,7 +124,7 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
         ours, refused = split_uploads(paths, upload_folder)
 
         def added():
-            done, report = assistant.add_documents(ours, log=indexing_log(progress)) if ours else ([], None)
+            done, report = assistant.add_documents(ours, progress=indexing_progress(progress)) if ours else ([], None)
             return upload_message([*done, *refused], report)
         try:
             return (None, *changed(added))
@@ -145,7 +144,7 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
 
     def reindex(progress=gr.Progress()):
         progress(0, desc="Scanning the documents folder")
-        return changed(lambda: index_summary(assistant.reindex(log=indexing_log(progress))))
+        return changed(lambda: index_summary(assistant.reindex(progress=indexing_progress(progress))))
 
     def picked(event):
         return event.value["text"]
@@ -191,7 +190,8 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
                         gr.Markdown("### Sources")
                         sources = gr.HTML(NO_SOURCES, elem_id="sources")
             with gr.Tab("Documents", id="docs-tab") as docs_tab:
-                gr.Markdown("Add documents (.txt, .md): they are copied into the documents folder and indexed.")
+                gr.Markdown("Add documents (.txt, .md, .rst, .pdf, .docx, .html): they are copied into the "
+                            "documents folder and indexed.")
                 upload = gr.File(show_label=False, file_count="multiple", elem_id="upload", height=120)
                 docs_status = gr.Markdown(elem_id="docs-status")
                 table = gr.Dataframe(document_rows(assistant), headers=DOC_HEADERS, interactive=False,

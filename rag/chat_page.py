@@ -16,7 +16,7 @@ from .chat_view import SIMILARITY_NOTE, human_size
 ANSWER_LENGTHS = {"Short": 16, "Normal": 32, "Long": 64, "Quotes only": 0}
 NO_SOURCES = ('<p class="empty">The sources of each answer appear here: the file, its date, the lines, '
               'and the quote highlighted in its text. Click [1] in an answer to jump to its source.</p>')
-DOC_HEADERS = ["Document", "Date", "Passages", "Size"]
+DOC_HEADERS = ["Document", "Date", "Passages", "Size", "Pages", "Characters"]
 
 CSS = """
 #sources { max-height: 540px; overflow-y: auto; }
@@ -101,5 +101,17 @@ def settings_note(top_k: int, model: str | None, length: str) -> str:
 
 
 def document_rows(assistant) -> list[list]:
-    return [[d.source, d.date or "", d.chunks, "missing" if d.size is None else human_size(d.size)]
-            for d in assistant.documents()]
+    return [[d.source, d.date or "", d.chunks, "missing" if d.size is None else human_size(d.size),
+             pages_cell(d), f"{d.chars:,}"] for d in assistant.documents()]
+
+
+def pages_cell(d) -> str:
+    """The documents table's pages column, pages without text flagged.
+
+    >>> from rag.documents import DocumentInfo
+    >>> pages_cell(DocumentInfo("r.pdf", None, 3, 900, "pdf", 3, (2,))), pages_cell(DocumentInfo("a.txt", None, 1, 9))
+    ('3 (no text on p. 2)', '')
+    """
+    if not d.pages:
+        return ""
+    return f"{d.pages} (no text on p. {', '.join(map(str, d.empty_pages))})" if d.empty_pages else str(d.pages)

@@ -50,6 +50,20 @@ def line_span(start: int, end: int) -> str:
     return f"line {start}" if start == end else f"lines {start}-{end}"
 
 
+def quote_place(q) -> str:
+    """Where a citation or evidence is: its page in a PDF, else its lines; then its heading
+    path when known, as HTML.
+
+    >>> from rag.types import Citation
+    >>> quote_place(Citation("r.pdf", 40, 41, "q", 0.5, page=2)), quote_place(Citation("a.txt", 3, 5, "q", 0.5))
+    ('p. 2', 'lines 3-5')
+    >>> quote_place(Citation("a.docx", 7, 7, "q", 0.5, section="Setup > <Linux>"))
+    'line 7 · Setup &gt; &lt;Linux&gt;'
+    """
+    where = f"p. {q.page}" if q.page is not None else line_span(q.start_line, q.end_line)
+    return f"{where} · {html.escape(q.section)}" if q.section else where
+
+
 def anchor(turn: int, number: int) -> str:
     return f"src-{turn}-{number}"
 
@@ -93,7 +107,7 @@ def answer_message(answer: Answer, turn: int, asked: str | None = None) -> str:
         return evidence_message(answer, turn) + searched
     marks = " ".join(f'<a class="cite" href="#{anchor(turn, n)}">[{n}]</a>'
                      for n in range(1, len(answer.citations) + 1))
-    where = "<br>".join(f"[{n}] {html.escape(c.source)}, {line_span(c.start_line, c.end_line)}"
+    where = "<br>".join(f"[{n}] {html.escape(c.source)}, {quote_place(c)}"
                         for n, c in enumerate(answer.citations, 1))
     return f"{literal(answer.text)} {marks}{searched}\n\n<small>{where}</small>"
 
@@ -120,7 +134,7 @@ def evidence_message(answer: Answer, turn: int) -> str:
         note = f"Answer, checked against the quote: <b>{literal(answer.short_answer)}</b>"
     else:
         note = SUMMARY_NOTE if answer.kind == SUMMARY else EVIDENCE_NOTE
-    where = "<br>".join(f"[{n}] {html.escape(e.source)}, {line_span(e.start_line, e.end_line)}"
+    where = "<br>".join(f"[{n}] {html.escape(e.source)}, {quote_place(e)}"
                         for n, e in enumerate(answer.evidence, 1))
     return "\n".join(quotes) + f"\n\n<small>{note}</small>\n<small>{where}</small>"
 
@@ -157,7 +171,7 @@ def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> st
                                       html.escape(_clip(hit.chunk.text, _CONTEXT_CHARS + 120))))
     for number, c in enumerate(answer.citations, 1):
         parts.append(_source_card(turn, number, c.source, dates.get(c.source),
-                                  line_span(c.start_line, c.end_line), c.score,
+                                  quote_place(c), c.score,
                                   quote_in_context(c, file_texts.get(c.source))))
     parts.append("</section>")
     return "\n".join(parts)

@@ -76,10 +76,14 @@ def _open(args, update: bool):
     settings = Settings(models=ModelSettings(embedding_path=args.embedding_model,
                                            embedding_backend=args.embedding_backend)).with_top_k(
         getattr(args, "top_k", None)).with_mode(getattr(args, "mode", None))
+    from .progress import TerminalProgress, no_progress
+
     log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
+    # a progress bar on a terminal only, never with --json (TerminalProgress checks for a TTY)
+    progress = no_progress if args.json else TerminalProgress(sys.stderr)
     return open_assistant(args.docs, args.index, settings=settings,
                           model=getattr(args, "model", None), update=update,
-                          rebuild=getattr(args, "rebuild", False), log=log)
+                          rebuild=getattr(args, "rebuild", False), log=log, progress=progress)
 
 
 def _check_question(args) -> None:
@@ -118,7 +122,7 @@ def cmd_ask(args) -> int:
     else:
         print(answer.text)
         for number, c in enumerate(answer.citations, 1):
-            print(f"  [{number}] {c.source}:{_lines(c)} (similarity {c.score:.2f})\n      \"{c.quote}\"")
+            print(f"  [{number}] {_place(c)} (similarity {c.score:.2f})\n      \"{c.quote}\"")
     if answer.abstained:
         if answer.reason:
             print(f"  (why: {answer.reason})")
@@ -136,6 +140,14 @@ def _lines(c) -> str:
     return f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
 
 
+def _place(q) -> str:
+    """report.pdf, p. 2 (a PDF), a.txt:3-5 (text), with the heading path when known."""
+    from .types import place_label
+
+    where = place_label(q.source, q.page, q.start_line, q.end_line)
+    return f"{where} ({q.section})" if q.section else where
+
+
 def print_evidence(answer, terminal: bool) -> None:
     """Evidence first: each quote with its [n] and place, the short answer marked inside
     the first (bold on a terminal, **like this** otherwise), then the short answer."""
@@ -143,7 +155,7 @@ def print_evidence(answer, terminal: bool) -> None:
     for number, e in enumerate(answer.evidence, 1):
         quote = e.quote if e.span is None else \
             f"{e.quote[:e.span[0]]}{on}{e.highlighted}{off}{e.quote[e.span[1]:]}"
-        print(f"[{number}] {e.source}:{_lines(e)}\n    \"{' '.join(quote.split())}\"")
+        print(f"[{number}] {_place(e)}\n    \"{' '.join(quote.split())}\"")
     if answer.short_answer:
         print(f"Answer: {answer.short_answer}")
     elif answer.kind == "summary":
@@ -159,7 +171,8 @@ def cmd_search(args) -> int:
     rows = [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
              "score": round(h.score, 4), "text": h.chunk.text,
              "dense": None if h.dense is None else round(h.dense, 4),
-             "lexical": None if h.lexical is None else round(h.lexical, 4)} for h in hits]
+             "lexical": None if h.lexical is None else round(h.lexical, 4),
+             "page": assistant.store.place(h.chunk.source, h.chunk.start_line)[0]} for h in hits]
     if args.json:
         print(json.dumps({"hits": rows}, indent=2, ensure_ascii=False))
     else:

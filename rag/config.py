@@ -22,8 +22,17 @@ EMBEDDING_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
 
 @dataclass(frozen=True)
 class LoadingSettings:
-    extensions: tuple[str, ...] = (".txt", ".md")  # what counts as a document
-    max_file_bytes: int = 20_000_000  # larger files are skipped: ~3M words is no longer a note
+    # what counts as a document: plain text, and (formats.py) PDF, Word and HTML files;
+    # extension-less README, LICENSE and CHANGELOG files are read when they sniff as text
+    extensions: tuple[str, ...] = (".txt", ".md", ".markdown", ".rst", ".pdf", ".docx", ".html", ".htm")
+    # larger files are skipped: ~3M words is no longer a note (PDFs with images run larger)
+    max_file_bytes: int = 20_000_000
+    max_binary_bytes: int = 200_000_000  # the same limit for PDF and DOCX files
+    # PDF, DOCX and HTML are parsed in a child process (parse_process.py): a file that takes
+    # longer, or needs more memory, is skipped with a message; the run goes on
+    parse_seconds: float = 60.0
+    parse_memory_mb: int = 1536
+    parser: str = "rag.formats:extract_file"  # the function the child runs; tests swap it
 
 
 @dataclass(frozen=True)

@@ -22,35 +22,37 @@ from .errors import DocumentsError
 from .examples import MAX_EXAMPLES, example_questions, load_seed_rows
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
+from .progress import Progress, no_progress
 
 
 class DocumentAdmin:
     """Mixed into Assistant; needs .store, .embedder, .settings, .docs, .index_dir,
     .report and ._index_lock."""
 
-    def reindex(self, log: Log = lambda _: None, rebuild: bool = False) -> IndexReport:
+    def reindex(self, log: Log = lambda _: None, rebuild: bool = False,
+                progress: Progress = no_progress) -> IndexReport:
         with self._index_lock:
-            return self._sync(log, rebuild)
+            return self._sync(log, rebuild, progress)
 
-    def _sync(self, log: Log, rebuild: bool = False) -> IndexReport:
+    def _sync(self, log: Log, rebuild: bool = False, progress: Progress = no_progress) -> IndexReport:
         self.store, self.report = sync_index(self.docs, self.index_dir, self.embedder,
-                                             self.settings, log=log, rebuild=rebuild)
+                                             self.settings, log=log, rebuild=rebuild, progress=progress)
         return self.report
 
     def documents(self) -> list[DocumentInfo]:
         """The indexed files: name, date, number of passages, size."""
         return list_documents(self.store.manifest, self.docs)
 
-    def add_documents(self, paths: list[str | Path], log: Log = lambda _: None
-                      ) -> tuple[list[AddedFile], IndexReport | None]:
+    def add_documents(self, paths: list[str | Path], log: Log = lambda _: None,
+                      progress: Progress = no_progress) -> tuple[list[AddedFile], IndexReport | None]:
         """Copy files into the documents folder under safe names, then index them.
 
         Returns one AddedFile per path (added, already there, or refused with the reason)
-        and the index report (None when no file was added).
+        and the index report (None when no file was added). `progress` hears of indexing.
         """
         with self._index_lock:
-            added = add_files(paths, self.docs, self.settings.loading)
-            report = self._sync(log) if any(a.saved_as for a in added) else None
+            added = add_files(paths, self.docs, self.settings.loading, self.index_dir)
+            report = self._sync(log, progress=progress) if any(a.saved_as for a in added) else None
         return added, report
 
     def remove_document(self, source: str, log: Log = lambda _: None) -> IndexReport:
@@ -89,4 +91,4 @@ class DocumentAdmin:
 
     def source_text(self, source: str) -> str | None:
         """The current text of a document in the folder (None if it is gone or unreadable)."""
-        return read_source_text(self.docs, source)
+        return read_source_text(self.docs, source, self.index_dir)

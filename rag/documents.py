@@ -19,8 +19,10 @@ from pathlib import Path, PurePosixPath
 
 from .config import LoadingSettings
 from .errors import DocumentsError
-from .loading import FoundFile, SkippedFile, read_document
+from .indexing import described, document_details
+from .loading import DocumentReader, FoundFile, SkippedFile, document_kind
 from .store import Manifest
+from .text_cache import TextCache
 
 REMOVED_FOLDER = ".removed"
 _MAX_NAME_CHARS = 120
@@ -35,6 +37,10 @@ class DocumentInfo:
     date: str | None
     chunks: int
     size: int | None  # bytes on disk now; None: the file is gone since it was indexed
+    kind: str = "text"  # "pdf", "docx", "html" or "text"
+    pages: int | None = None  # PDF pages; None for formats without pages
+    empty_pages: tuple[int, ...] = ()  # pages without text (scanned images: not indexed)
+    chars: int = 0  # characters of text indexed
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,8 @@ class AddedFile:
 
 def list_documents(manifest: Manifest, docs: str | Path) -> list[DocumentInfo]:
     """The files of an index, sorted by name, with their size in the folder now."""
-    return [DocumentInfo(source, entry.date, len(entry.chunk_ids), _size(Path(docs) / source))
+    return [DocumentInfo(source, entry.date, len(entry.chunk_ids), _size(Path(docs) / source), entry.kind,
+                         len(entry.pages) or None, tuple(entry.empty_pages), entry.size)
             for source, entry in sorted(manifest.files.items())]
 
 
@@ -101,37 +108,38 @@ def free_name(folder: Path, name: str, data: bytes | None) -> tuple[str, bool]:
     return candidate, False
 
 
-def add_files(paths: list[str | Path], docs: str | Path, settings: LoadingSettings) -> list[AddedFile]:
-    """Copy each file into `docs` under a safe name if indexing can read it."""
-    folder = Path(docs)
-    results = []
-    for path in paths:
-        path = Path(path)
-        shown = path.name
-        name = safe_file_name(shown)
-        if not name.lower().endswith(settings.extensions):
-            kinds = " or ".join(settings.extensions)
-            results.append(AddedFile(shown, None, f"not added: only {kinds} files can be indexed; "
-                                                  f"save it as plain text first"))
-            continue
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            results.append(AddedFile(shown, None, f"not added: unreadable ({exc.strerror or exc})"))
-            continue
-        checked = read_document(FoundFile(name, path, size), settings)
-        if isinstance(checked, SkippedFile):
-            results.append(AddedFile(shown, None, f"not added: {checked.reason}"))
-            continue
-        data = path.read_bytes()
-        target, same = free_name(folder, name, data)
-        if same:
-            results.append(AddedFile(shown, target, f"already in the folder as {target}"))
-            continue
-        _copy_atomic(data, folder / target)
-        renamed = f" (renamed from {shown})" if target != shown else ""
-        results.append(AddedFile(shown, target, f"added as {target}{renamed}"))
-    return results
+def add_files(paths: list[str | Path], docs: str | Path, settings: LoadingSettings,
+              index_dir: str | Path | None = None) -> list[AddedFile]:
+    """Copy each file into `docs` under a safe name if indexing can read it.
+
+    PDF, DOCX and HTML files are parsed (in the child process) to check them; with
+    `index_dir`, their text goes into its text cache, so indexing doesn't parse them again.
+    """
+    with DocumentReader(settings, TextCache(index_dir) if index_dir else None) as reader:
+        return [_add_file(Path(path), Path(docs), settings, reader) for path in paths]
+
+
+def _add_file(path: Path, folder: Path, settings: LoadingSettings, reader: DocumentReader) -> AddedFile:
+    shown = path.name
+    name = safe_file_name(shown)
+    if document_kind(name, settings) is None:
+        kinds = ", ".join(settings.extensions)
+        return AddedFile(shown, None, f"not added: only {kinds} files can be indexed; "
+                                      f"save it in one of these formats first")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return AddedFile(shown, None, f"not added: unreadable ({exc.strerror or exc})")
+    checked = reader.read(FoundFile(name, path, size))
+    if isinstance(checked, SkippedFile):
+        return AddedFile(shown, None, f"not added: {checked.reason}")
+    data = path.read_bytes()
+    target, same = free_name(folder, name, data)
+    if same:
+        return AddedFile(shown, target, f"already in the folder as {target}")
+    _copy_atomic(data, folder / target)
+    renamed = f" (renamed from {shown})" if target != shown else ""
+    return AddedFile(shown, target, f"added as {target}{renamed}{described(document_details(checked))}")
 
 
 def remove_file(docs: str | Path, source: str, indexed: set[str] | list[str]) -> Path | None:
@@ -159,7 +167,7 @@ def list_removed(docs: str | Path, settings: LoadingSettings) -> list[str]:
     if not bin_folder.is_dir():
         return []
     return sorted(p.relative_to(bin_folder).as_posix() for p in bin_folder.rglob("*")
-                  if (p.is_file() or p.is_symlink()) and p.name.lower().endswith(settings.extensions))
+                  if (p.is_file() or p.is_symlink()) and document_kind(p.name, settings))
 
 
 def restore_file(docs: str | Path, name: str) -> str:
@@ -188,20 +196,3 @@ def _copy_atomic(data: bytes, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.uploading")
     tmp.write_bytes(data)
     os.replace(tmp, target)
-
-
-_EMBEDDED = re.compile(r"embedded \d+ chunks \((\d+)/(\d+) files\)")
-
-
-def index_progress(line: str) -> float | None:
-    """The share of files embedded so far, read from an indexing log line (None: another line).
-
-    >>> index_progress("embedded 12 chunks (3/4 files)")
-    0.75
-    >>> index_progress("added     notes.txt") is None
-    True
-    """
-    match = _EMBEDDED.search(line)
-    if not match or not int(match.group(2)):
-        return None
-    return int(match.group(1)) / int(match.group(2))

@@ -9,6 +9,7 @@ and writes the file, store.py holds the index it describes.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import re
@@ -17,7 +18,9 @@ from .errors import IndexCorruptError, IndexVersionError
 
 # 2: adds the lexical file. A format-1 index is still read: its lexical index is made from
 # the stored chunk texts (no re-embedding) and written with the next save.
-FORMAT_VERSION = 2
+# 3: adds each file's kind, pages, empty pages and sections (PDF, DOCX, HTML; their text
+# is in texts/, see text_cache.py). Formats 1 and 2 are read: their files are all text.
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 
 # The data files of generation N: vectors-N.faiss, chunks-N.json, lexical-N.npz.
@@ -50,9 +53,25 @@ def data_file_generation(name: str) -> int | None:
 @dataclasses.dataclass
 class FileEntry:
     sha256: str
-    size: int
+    size: int  # characters of text indexed
     date: str | None
     chunk_ids: list[int]
+    kind: str = "text"  # or "pdf", "docx", "html"
+    pages: list[int] = dataclasses.field(default_factory=list)  # first line of each page
+    empty_pages: list[int] = dataclasses.field(default_factory=list)  # 1-based, no text
+    sections: list[list] = dataclasses.field(default_factory=list)  # [first line, heading path]
+
+    def place(self, line: int) -> tuple[int | None, str | None]:
+        """(page, heading path) of a 1-based line of the file's text; None where unknown.
+
+        >>> FileEntry("x", 9, None, [], "pdf", [1, 5, 9], [], []).place(6)
+        (2, None)
+        >>> FileEntry("x", 9, None, [], "docx", [], [], [[2, "A"], [7, "A > B"]]).place(8)
+        (None, 'A > B')
+        """
+        page = bisect.bisect_right(self.pages, line) if self.pages else None
+        at = bisect.bisect_right([first for first, _ in self.sections], line)
+        return page, self.sections[at - 1][1] if at else None
 
 
 @dataclasses.dataclass
@@ -148,7 +167,15 @@ def _file_entry(source, entry) -> FileEntry:
         raise IndexCorruptError(f"{where} has a sha256 or size of the wrong type")
     if entry["date"] is not None and not isinstance(entry["date"], str):
         raise IndexCorruptError(f"{where}.date is {entry['date']!r:.40}, not text")
-    return FileEntry(entry["sha256"], entry["size"], entry["date"], ids)
+    kind, pages = entry.get("kind", "text"), entry.get("pages", [])
+    empty, sections = entry.get("empty_pages", []), entry.get("sections", [])
+    if not isinstance(kind, str) or not all(isinstance(v, list) and all(_is_int(i) for i in v)
+                                            for v in (pages, empty)):
+        raise IndexCorruptError(f"{where} has a kind, pages or empty_pages of the wrong type")
+    if not isinstance(sections, list) or not all(
+            isinstance(s, list) and len(s) == 2 and _is_int(s[0]) and isinstance(s[1], str) for s in sections):
+        raise IndexCorruptError(f"{where}.sections is not a list of [line, heading] pairs")
+    return FileEntry(entry["sha256"], entry["size"], entry["date"], ids, kind, pages, empty, sections)
 
 
 def _check_fields(m: Manifest) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .answer_stream import AnswerStream, settings_keywords
@@ -33,6 +34,7 @@ from .grounding import Reply, best_coverage, check_reading, compose, is_current,
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 from .opening import documents_folder, load_existing, validate_question
+from .progress import Progress, no_progress
 from .readers import reader_for
 from .retrieval import best_cosine, retrieve
 from .sentence_cache import SentenceVectors
@@ -66,13 +68,14 @@ class Assistant(DocumentAdmin, AnsweringModels):
     def open(cls, docs: str | Path | None = None, index: str | Path = "index", *,
              settings: Settings | None = None, model: str | None = None,
              embedder: Embedder | None = None, generator: Generator | None = None,
-             update: bool = True, rebuild: bool = False, log: Log = lambda _: None) -> "Assistant":
+             update: bool = True, rebuild: bool = False, log: Log = lambda _: None,
+             progress: Progress = no_progress) -> "Assistant":
         """Open the index in `index`, building or updating it from `docs` first.
 
         `docs` defaults to the folder the index was built from, else `seeds`. With
         `update=False` the saved index is used as it is (and must exist); `docs` is then
         only where quotes are checked. `model` is a GGUF path; by default RAG_MODEL, a
-        GGUF in models/, or the bundled default.
+        GGUF in models/, or the bundled default. `progress` hears of indexing (progress.py).
         """
         docs, why = documents_folder(docs, index, update)
         settings = (settings or Settings()).validate().with_model(model)
@@ -80,7 +83,8 @@ class Assistant(DocumentAdmin, AnsweringModels):
             check_gguf(Path(settings.models.gguf_path))  # fail before indexing, not at the first question
         embedder = serial(embedder or load_embedder(settings.models, log))
         if update:
-            store, report = sync_index(docs, index, embedder, settings, log=log, rebuild=rebuild)
+            store, report = sync_index(docs, index, embedder, settings, log=log, rebuild=rebuild,
+                                       progress=progress)
         else:
             store, report = load_existing(index, embedder, settings), None
             if not docs.is_dir():
@@ -136,9 +140,10 @@ class Assistant(DocumentAdmin, AnsweringModels):
             if reply.kind == ABSTAINED:
                 return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reply.reason,
                               seconds=timings["total"], timings=timings, kind=ABSTAINED)
-            return Answer(question, reply.text, False, reply.citations, tuple(hits), draft=draft,
+            return Answer(question, reply.text, False, self._placed(reply.citations), tuple(hits), draft=draft,
                           reason=reply.reason, seconds=timings["total"], timings=timings,
-                          evidence=reply.evidence, short_answer=reply.short_answer, kind=reply.kind)
+                          evidence=self._placed(reply.evidence), short_answer=reply.short_answer,
+                          kind=reply.kind)
 
         def stop(reason: str, hits) -> AnswerStream:
             answer = done(Reply(ABSTAINED, "", None, (), reason), hits)
@@ -162,7 +167,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
 
         # 2. evidence: the sentences that carry the question's terms, in current files only
         texts = {s: t for s in {h.chunk.source for h in hits}
-                 if (t := read_source_text(self.docs, s)) is not None}
+                 if (t := read_source_text(self.docs, s, self.index_dir)) is not None}
         scored = order_evidence(question, [
             s for s in score_windows(question, windows, cosines, self.store.lexical.idf, g.coverage_weight,
                                      g.rank_weight, g.context_weight) if is_current(s, texts)])
@@ -184,6 +189,11 @@ class Assistant(DocumentAdmin, AnsweringModels):
             return done(compose(question, scored, checked, texts, g.min_evidence), hits, draft)
 
         return AnswerStream(reader.read(question, scored, readings, hits), finish, question)
+
+    def _placed(self, quotes: tuple) -> tuple:
+        """Citations or evidence with the page and heading path of their first line."""
+        return tuple(replace(q, **dict(zip(("page", "section"), self.store.place(q.source, q.start_line))))
+                     for q in quotes)
 
     def answerability(self, question: str) -> float:
         """How close the nearest sentence of the retrieved passages is to the question

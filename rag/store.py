@@ -25,7 +25,7 @@ from .store_files import (
     write_generation,
     write_lock,
 )
-from .types import Chunk, Hit
+from .types import Chunk, Document, Hit
 
 # Imported from here by the rest of the package and by tests: the store's public names.
 __all__ = ["FORMAT_VERSION", "MANIFEST", "FileEntry", "Manifest", "VectorStore",
@@ -62,7 +62,7 @@ class VectorStore:
         return sorted(self.manifest.files)
 
     def add_file(self, source: str, entry_sha256: str, size: int, date: str | None,
-                 chunks: list[Chunk], vectors: np.ndarray) -> None:
+                 chunks: list[Chunk], vectors: np.ndarray, layout: Document | None = None) -> None:
         """Add (or replace) one file's chunks; ids are given here, so callers pass any."""
         if not _is_utf8(source):  # loading.py skips such names; the manifest is UTF-8 JSON
             raise ValueError(f"source name {source!r} is not valid UTF-8")
@@ -80,7 +80,16 @@ class VectorStore:
             self._faiss.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
-        self.manifest.files[source] = FileEntry(entry_sha256, size, date, ids)
+        entry = FileEntry(entry_sha256, size, date, ids)
+        if layout is not None:  # where its pages and headings start (PDF, DOCX, HTML)
+            entry.kind, entry.pages, entry.empty_pages = layout.kind, list(layout.pages), list(layout.empty_pages)
+            entry.sections = [[line, path] for line, path in layout.sections]
+        self.manifest.files[source] = entry
+
+    def place(self, source: str, line: int) -> tuple[int | None, str | None]:
+        """(page, heading path) of a line of an indexed file; (None, None) where unknown."""
+        entry = self.manifest.files.get(source)
+        return entry.place(line) if entry is not None else (None, None)
 
     def remove_file(self, source: str) -> None:
         entry = self.manifest.files.pop(source, None)

@@ -12,7 +12,7 @@ class Document:
     """One source file as read from disk.
 
     `text` is the whole file, decoded, exactly as it is on disk (so character offsets and
-    line numbers refer to the real file). `body_start` is where the content begins: a
+    line numbers refer to the real file) for text files. `body_start` is where the content begins: a
     leading `date YYYY-MM-DD` header is metadata, parsed into `date` and kept out of chunks.
     """
 
@@ -21,6 +21,13 @@ class Document:
     sha256: str
     body_start: int = 0
     date: str | None = None
+    # For PDF, DOCX and HTML files `text` is the text extracted from them (formats.py),
+    # which line numbers refer to: `pages` holds the first line of each page (PDF; empty
+    # for formats without pages), `sections` (first line, heading path) per heading.
+    kind: str = "text"
+    pages: tuple[int, ...] = ()
+    empty_pages: tuple[int, ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,8 @@ class Citation:
     score: float  # cosine similarity of the question and the chunk the quote comes from
     start_char: int = 0
     end_char: int = 0
+    page: int | None = None  # 1-based page of the quote's first line (PDF); None without pages
+    section: str | None = None  # heading path ("Setup > Linux") in DOCX and HTML files
 
     def to_dict(self) -> dict:
         return _quote_dict(self)
@@ -93,6 +102,8 @@ class Evidence:
     start_char: int = 0
     end_char: int = 0
     span: tuple[int, int] | None = None
+    page: int | None = None  # as in Citation
+    section: str | None = None
 
     @property
     def highlighted(self) -> str | None:
@@ -107,7 +118,19 @@ class Evidence:
 def _quote_dict(quoted) -> dict:
     """The `--json` fields a Citation and an Evidence share."""
     return {"source": quoted.source, "start_line": quoted.start_line, "end_line": quoted.end_line,
-            "quote": quoted.quote, "score": round(quoted.score, 4)}
+            "quote": quoted.quote, "score": round(quoted.score, 4), "page": quoted.page,
+            "section": quoted.section}
+
+
+def place_label(source: str, page: int | None, start_line: int, end_line: int) -> str:
+    """Where a quote is, as people read it: the page for a PDF, else the lines.
+
+    >>> place_label("report.pdf", 2, 40, 41), place_label("a.txt", None, 3, 5)
+    ('report.pdf, p. 2', 'a.txt:3-5')
+    """
+    if page is not None:
+        return f"{source}, p. {page}"
+    return f"{source}:{start_line}" if start_line == end_line else f"{source}:{start_line}-{end_line}"
 
 
 # What kind of reply an Answer is (Answer.kind):

@@ -40,10 +40,10 @@ def test_ask_json_has_the_contract_keys(seeds_copy, tmp_path, capsys):
     assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", *args]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["answer"] == "Rashid Meredov" and data["abstained"] is False
-    assert set(data["citations"][0]) == {"source", "start_line", "end_line", "quote", "score"}
+    assert set(data["citations"][0]) == {"source", "start_line", "end_line", "quote", "score", "page", "section"}
     assert data["kind"] == "short" and data["short_answer"] == "Rashid Meredov"
     evidence = data["evidence"][0]
-    assert set(evidence) == {"source", "start_line", "end_line", "quote", "score", "answer_span"}
+    assert set(evidence) == {"source", "start_line", "end_line", "quote", "score", "answer_span", "page", "section"}
     span = evidence["answer_span"]
     assert evidence["quote"][span["start"]:span["end"]] == span["text"] == "Rashid Meredov"
     assert main(["ask", "What is the capital of Kazakhstan?", *args]) == 0
@@ -146,7 +146,7 @@ def test_empty_folder_keeps_the_index(seeds_copy, tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["index", str(empty), "--index", str(tmp_path / "idx")]) == 2
-    assert "holds no .txt or .md files" in capsys.readouterr().err
+    assert "holds no documents rag can read" in capsys.readouterr().err
     assert main(["ask", "Who is the Minister of Foreign Affairs of Turkmenistan?", "--index", str(tmp_path / "idx"),
                  "--no-update", "--json"]) == 0
     assert "Meredov" in json.loads(capsys.readouterr().out)["answer"]

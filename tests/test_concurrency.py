@@ -104,12 +104,12 @@ def test_a_question_during_indexing_uses_the_previous_index_whole(seeds_copy, tm
     upload.write_text(NEW, encoding="utf-8")
     embedded, go_on = threading.Event(), threading.Event()
 
-    def log(line):  # called after the new file's chunks are embedded, before the swap
-        if line.startswith("embedded"):
+    def progress(event):  # called after the new file's chunks are embedded, before the swap
+        if event.stage == "embedding":
             embedded.set()
             assert go_on.wait(10)
 
-    worker = threading.Thread(target=assistant.add_documents, args=([upload],), kwargs={"log": log})
+    worker = threading.Thread(target=assistant.add_documents, args=([upload],), kwargs={"progress": progress})
     worker.start()
     assert embedded.wait(10)
     during = assistant.ask(ENGINEER_Q)

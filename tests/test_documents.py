@@ -3,7 +3,7 @@ import pytest
 
 from fakes import ScriptedGenerator
 from rag import Assistant, DocumentsError
-from rag.documents import index_progress, safe_file_name
+from rag.documents import safe_file_name
 
 NEW = "date 2024-05-10\nThe chief engineer of the Aral Sea restoration project is Dilnoza Karimova.\n"
 ENGINEER_Q = "Who is the chief engineer of the Aral Sea restoration project?"
@@ -34,15 +34,15 @@ def test_upload_adds_readable_files_and_refuses_the_others_with_a_reason(assista
     (uploads / "aral.txt").write_text(NEW, encoding="utf-8")
     (uploads / "scan.pdf").write_bytes(b"%PDF-1.4")
     (uploads / "nul.txt").write_bytes(b"a\x00b")
-    (uploads / "latin1.md").write_bytes("caf\xe9".encode("latin-1"))
+    (uploads / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (uploads / "empty.txt").write_text("date 2024-01-01\n  \n")
     assert assistant.ask(ENGINEER_Q).abstained
     added, report = assistant.add_documents(sorted(uploads.iterdir()))
     outcome = {a.name: a for a in added}
     assert outcome["aral.txt"].saved_as == "aral.txt" and report.added == ["aral.txt"]
-    assert "only .txt or .md" in outcome["scan.pdf"].message
+    assert "truncated" in outcome["scan.pdf"].message
     assert "binary" in outcome["nul.txt"].message
-    assert "UTF-8" in outcome["latin1.md"].message
+    assert "only .txt, .md" in outcome["photo.png"].message and ".pdf" in outcome["photo.png"].message
     assert "empty" in outcome["empty.txt"].message
     assert sorted(p.name for p in seeds_copy.iterdir()) == [
         "000_dc7361d3392e1266.txt", "003_064eea4f1c13281f.txt", "aral.txt"], "refused files are not copied"
@@ -95,13 +95,14 @@ def test_remove_refuses_unknown_names_paths_outside_and_the_last_document(assist
     assert (seeds_copy / "003_064eea4f1c13281f.txt").is_file()
 
 
-def test_indexing_log_drives_the_progress_bar_to_the_end(assistant, uploads):
+def test_indexing_progress_events_drive_the_progress_bar_to_the_end(assistant, uploads):
     (uploads / "aral.txt").write_text(NEW, encoding="utf-8")
-    shares = []
-    assistant.add_documents([uploads / "aral.txt"],
-                            log=lambda line: shares.append(index_progress(line)))
-    shares = [s for s in shares if s is not None]
-    assert shares and shares[-1] == 1.0 and shares == sorted(shares)
+    events = []
+    assistant.add_documents([uploads / "aral.txt"], progress=events.append)
+    shares = [e.share for e in events]
+    assert [e.stage for e in events][0] == "reading" and events[-1].stage == "embedding"
+    assert shares[-1] == 1.0 and shares == sorted(shares)
+    assert events[-1].chunks_embedded >= 1 and events[-1].files_total == 1
 
 
 def test_removing_a_linked_document_moves_the_link_not_the_file_it_points_to(tmp_path):

@@ -38,15 +38,18 @@ def test_finds_txt_and_md_recursively_and_skips_hidden(tmp_path):
     (tmp_path / "a.txt").write_text("Alpha.")
     (tmp_path / "sub" / "deeper").mkdir(parents=True)
     (tmp_path / "sub" / "deeper" / "b.MD").write_text("Beta.")
-    (tmp_path / "c.pdf").write_bytes(b"%PDF")
+    (tmp_path / "c.csv").write_text("a,b\n")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "d.txt").write_text("Delta.")
-    assert [f.source for f in find_files(tmp_path, SETTINGS)] == ["a.txt", "sub/deeper/b.MD"]
+    found = find_files(tmp_path, SETTINGS)
+    assert [f.source for f in found] == ["a.txt", "c.csv", "sub/deeper/b.MD"]
+    assert [f.source for f in found if f.skip] == ["c.csv"], "every file seen is listed, unsupported ones skipped"
+    assert "not a supported format" in found[1].skip and "rename it to .txt" in found[1].skip
 
 
 def test_bad_files_are_skipped_with_a_reason_naming_the_fix(tmp_path):
     (tmp_path / "good.txt").write_text("Fine text.")
-    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me br\xfbl\xe9e".encode("latin-1"))
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     (tmp_path / "empty.md").write_text("  \n")
     (tmp_path / "header-only.txt").write_text("date 2024-01-01\n")
@@ -54,8 +57,8 @@ def test_bad_files_are_skipped_with_a_reason_naming_the_fix(tmp_path):
     docs = _read_all(tmp_path, LoadingSettings(max_file_bytes=1000))
     assert not isinstance(docs["good.txt"], SkippedFile)
     reasons = {k: v.reason for k, v in docs.items() if isinstance(v, SkippedFile)}
-    assert set(reasons) == {"latin1.txt", "binary.txt", "empty.md", "header-only.txt", "huge.txt"}
-    assert "UTF-8" in reasons["latin1.txt"]
+    assert set(reasons) == {"binary.txt", "empty.md", "header-only.txt", "huge.txt"}
+    assert docs["latin1.txt"].text == "Café crème brûlée", "a legacy encoding is detected, not refused"
     assert "binary" in reasons["binary.txt"]
     assert "empty" in reasons["empty.md"]
     assert "limit" in reasons["huge.txt"]
