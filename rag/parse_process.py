@@ -2,17 +2,24 @@
 
 PDF, DOCX and HTML parsers are large native libraries fed files from anywhere: one that
 loops, inflates or crashes must cost one file, never the indexing run or the chat app.
-So `ParserProcess` keeps one spawned worker (started on the first file, reused for the
-next ones: a process per file would cost a Python start each) whose address space is
-capped with RLIMIT_AS; a parse that takes longer than the time limit gets the worker
-killed, and a worker that dies is replaced for the next file. Each outcome is an
-`Extracted` or a one-line reason. This module knows nothing of formats: the worker calls
-`parser` ("module:function", formats.extract_file unless a test swaps in another).
+So `ParserProcess` keeps one worker (`python -m rag.parse_process`, started on the first
+file and reused for the next ones: a process per file would pay a Python start each)
+whose address space is capped with RLIMIT_AS; a parse that takes longer than the time
+limit gets the worker killed, and a worker that dies is replaced for the next file. Each
+outcome is an `Extracted` or a one-line reason. A plain subprocess, not multiprocessing:
+its spawn re-imports the parent's main module (the whole Gradio app) in every worker.
+Requests and replies are JSON lines on the worker's stdin and a private copy of its
+stdout (what a parser prints goes to stderr). This module knows nothing of formats: the
+worker calls `parser` ("module:function", formats.extract_file unless a test swaps one in).
 """
 from __future__ import annotations
 
 import importlib
-import multiprocessing
+import json
+import os
+import select
+import subprocess
+import sys
 import traceback
 
 from .formats import Extracted, Unreadable
@@ -30,52 +37,61 @@ class ParserProcess:
 
     def __init__(self, timeout: float, memory_mb: int, parser: str = DEFAULT_PARSER):
         self.timeout, self.memory_mb, self.parser = timeout, memory_mb, parser
-        self._process = None
-        self._conn = None
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
 
     def parse(self, path: str, kind: str) -> Extracted | str:
         """The file's text, or why it can't be read (and what to do)."""
-        if self._process is None or not self._process.is_alive():
+        if self._process is None or self._process.poll() is not None:
             self._start()
+        process = self._process
         try:
-            self._conn.send((str(path), kind))
-            if not self._conn.poll(self.timeout):
+            process.stdin.write(json.dumps([str(path), kind]).encode() + b"\n")
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], self.timeout)
+            if not ready:
                 self._stop()
                 return (f"parsing took longer than {self.timeout:g} s, so it was stopped; the file may be "
                         f"damaged or built to hang parsers (raise loading.parse_seconds if it is just large)")
-            status, value = self._conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            line = process.stdout.readline()
+        except OSError:  # BrokenPipeError: the worker died before reading the request
+            line = b""
+        if not line:
             code = self._stop()
             return (f"the parser crashed on this file (exit code {code}); the file is damaged or "
                     f"hostile, or it needs more than {self.memory_mb} MB (loading.parse_memory_mb)")
+        status, value = json.loads(line)
         return Extracted.from_dict(value) if status == "ok" else value
 
     def _start(self) -> None:
-        # spawn, not fork: the app runs threads, and a forked child inherits their locks
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.parser, self.memory_mb),
-                                         daemon=True, name="rag-parser")
-        self._process.start()
-        child.close()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "rag.parse_process", self.parser, str(self.memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
     def _stop(self) -> int | None:
-        if self._process is None:
+        process, self._process = self._process, None
+        if process is None:
             return None
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join(5)
-        code = self._process.exitcode
-        self._conn.close()
-        self._process = self._conn = None
+        if process.poll() is None:
+            process.kill()
+        code = process.wait()
+        for pipe in (process.stdin, process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
         return code
 
     def close(self) -> None:
-        if self._process is not None and self._process.is_alive():
+        if self._process is not None and self._process.poll() is None:
             try:
-                self._conn.send(None)  # asks the worker to exit
-                self._process.join(2)
-            except OSError:
+                self._process.stdin.close()  # end of requests: the worker exits
+                self._process.wait(2)
+            except (OSError, subprocess.TimeoutExpired):
                 pass
         self._stop()
 
@@ -86,31 +102,33 @@ class ParserProcess:
         self.close()
 
 
-def _serve(conn, parser: str, memory_mb: int) -> None:
-    """The worker's loop: (path, kind) in, ("ok", text dict) or ("error", reason) out."""
+def serve(parser: str, memory_mb: int) -> None:
+    """The worker's loop: [path, kind] in, ["ok", text dict] or ["error", reason] out."""
     import resource
 
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # whatever a parser prints must not break the replies
     module, _, name = parser.partition(":")
     parse = getattr(importlib.import_module(module), name)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    while True:
+    for request in sys.stdin:
         try:
-            request = conn.recv()
-        except (EOFError, OSError):
-            return
-        if request is None:
-            return
-        try:
-            conn.send(("ok", parse(*request).to_dict()))
+            reply = ["ok", parse(*json.loads(request)).to_dict()]
         except Unreadable as exc:
-            conn.send(("error", str(exc)))
+            reply = ["error", str(exc)]
         except MemoryError:
-            conn.send(("error", f"needs more than {memory_mb} MB of memory to parse; the file may be "
-                                f"hostile (raise loading.parse_memory_mb if it is just large)"))
+            reply = ["error", f"needs more than {memory_mb} MB of memory to parse; the file may be "
+                              f"hostile (raise loading.parse_memory_mb if it is just large)"]
         except OSError as exc:
-            conn.send(("error", f"unreadable ({exc.strerror or exc}); check the file"))
+            reply = ["error", f"unreadable ({exc.strerror or exc}); check the file"]
         except Exception as exc:  # any parser bug: this file is skipped, the worker goes on
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            conn.send(("error", f"the parser failed on this file ({type(exc).__name__}: {exc} at "
-                                f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}); the file may be damaged"))
+            reply = ["error", f"the parser failed on this file ({type(exc).__name__}: {exc} at "
+                              f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}); the file may be damaged"]
+        replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
+        replies.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]))
