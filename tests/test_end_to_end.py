@@ -109,3 +109,21 @@ def test_cli_reports_a_missing_model_clearly(tmp_path, docs):
     assert out.returncode == 2
     assert "nope.gguf" in out.stderr and "does not exist" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_rag_ask_answers_from_a_pdf_with_its_page(tmp_path):
+    """A 3-page PDF whose answer is on page 2, through the real `rag` command and models."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from document_files import write_pdf
+
+    (tmp_path / "docs").mkdir()
+    write_pdf(tmp_path / "docs" / "report.pdf")
+    args = ["--docs", str(tmp_path / "docs"), "--index", str(tmp_path / "index")]
+    done = _rag("ask", "Who is the lead hydrologist of the station?", *args, "--json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert not answer["abstained"] and "Karimova" in answer["evidence"][0]["quote"]
+    assert (answer["evidence"][0]["source"], answer["evidence"][0]["page"]) == ("report.pdf", 2)
+    assert answer["citations"][0]["page"] == 2
+    text = _rag("ask", "Who is the lead hydrologist of the station?", *args, "--no-update")
+    assert "[1] report.pdf, p. 2" in text.stdout, text.stdout
