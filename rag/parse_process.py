@@ -2,7 +2,7 @@
 
 PDF, DOCX and HTML parsers are large native libraries fed files from anywhere: one that
 loops, inflates or crashes must cost one file, never the indexing run or the chat app.
-So `ParserProcess` keeps one worker (`python -m rag.parse_process`, started on the first
+So `ParserProcess` keeps one worker (a Python running `serve`, started on the first
 file and reused for the next ones: a process per file would pay a Python start each)
 whose address space is capped with RLIMIT_AS; a parse that takes longer than the time
 limit gets the worker killed, and a worker that dies is replaced for the next file. Each
@@ -69,7 +69,8 @@ class ParserProcess:
     def _start(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "rag.parse_process", self.parser, str(self.memory_mb)],
+            [sys.executable, "-c", "import sys; from rag.parse_process import serve; serve(*sys.argv[1:])",
+             self.parser, str(self.memory_mb)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
     def _stop(self) -> int | None:
@@ -102,10 +103,11 @@ class ParserProcess:
         self.close()
 
 
-def serve(parser: str, memory_mb: int) -> None:
+def serve(parser: str, memory_mb: int | str) -> None:
     """The worker's loop: [path, kind] in, ["ok", text dict] or ["error", reason] out."""
     import resource
 
+    memory_mb = int(memory_mb)
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # whatever a parser prints must not break the replies
     module, _, name = parser.partition(":")
@@ -128,7 +130,3 @@ def serve(parser: str, memory_mb: int) -> None:
                               f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}); the file may be damaged"]
         replies.write(json.dumps(reply, ensure_ascii=False) + "\n")
         replies.flush()
-
-
-if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]))
