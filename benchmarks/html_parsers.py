@@ -67,4 +67,8 @@ def _timed(parse, html) -> float:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or DEFAULT)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="HTML main-text extraction, three libraries side by side.")
+    parser.add_argument("pages", nargs="*", help="HTML files (default: manuals under /usr/share/doc)")
+    main(parser.parse_args().pages or DEFAULT)

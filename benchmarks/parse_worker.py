@@ -53,4 +53,8 @@ def _timed(run) -> float:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 40)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Per-file cost of the parse worker.")
+    parser.add_argument("files", nargs="?", type=int, default=40, help="how many PDFs (default 40)")
+    main(parser.parse_args().files)
