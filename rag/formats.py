@@ -141,7 +141,7 @@ def check_zip(path: Path, max_inflated: int = MAX_DOCX_INFLATED, max_ratio: int 
     packed = sum(i.compress_size for i in infos) or 1
     if inflated > max_inflated or (inflated > 10_000_000 and inflated / packed > max_ratio):
         raise Unreadable(f"refused as a zip bomb: it would inflate to {inflated / 1e6:,.0f} MB "
-                         f"({inflated / packed:,.0f}x its size); a real document is never like this")
+                         f"({inflated / packed:,.0f}x its size); a real document is never like this; save it from Word again")
     if "word/document.xml" not in {i.filename for i in infos}:
         raise Unreadable("not a Word document (no word/document.xml inside); save it as .docx again")
 

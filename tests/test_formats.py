@@ -46,8 +46,9 @@ def test_a_docx_keeps_paragraphs_headings_and_table_rows_in_order(tmp_path):
     assert path == "Field manual > Instruments" and lines[line - 1] == "Instruments"
 
 
-def test_html_gives_the_main_text_without_script_style_navigation_or_footer():
-    extracted = html_text(NOISY_HTML)
+@pytest.mark.parametrize("page", [NOISY_HTML, NOISY_HTML.replace("<main>", "<div>").replace("</main>", "</div>")])
+def test_html_gives_the_main_text_without_script_style_navigation_or_footer(page):
+    extracted = html_text(page)  # with a <main> element, and without one (the whole body)
     assert "NOISE" not in extracted.text and "tracker" not in extracted.text
     assert "The research boat Orol leaves the north pier at seven." in extracted.text
     assert "Monday | Karimova" in extracted.text
