@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from document_files import write_pdf
 from local_ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -237,17 +238,20 @@ def test_upload_indexes_the_new_document_and_explains_the_refused_ones(page, wor
     (uploads / "aral sea?.txt").write_text(NEW_DOC, encoding="utf-8")
     (uploads / "scan.pdf").write_bytes(b"%PDF-1.4\x00\x01binary")
     (uploads / "broken.txt").write_bytes(b"abc\x00\x00def")
+    write_pdf(uploads / "report.pdf")
     _tab(page, "Documents")
     page.locator("#upload input[type=file]").set_input_files(
-        [str(uploads / "aral sea?.txt"), str(uploads / "scan.pdf"), str(uploads / "broken.txt")])
+        [str(uploads / "aral sea?.txt"), str(uploads / "scan.pdf"), str(uploads / "broken.txt"),
+         str(uploads / "report.pdf")])
     page.wait_for_function("(document.querySelector('#docs-status') || {}).innerText?.includes('Index updated')",
                            timeout=60_000)
     status = page.locator("#docs-status").inner_text()
     assert "aral sea.txt: added as aral sea.txt" in status  # Gradio already drops the "?"
-    assert "scan.pdf: not added: only .txt or .md files" in status
+    assert "scan.pdf: not added: truncated or damaged PDF" in status
+    assert "report.pdf: added as report.pdf (pdf, 3 pages" in status
     assert "broken.txt: not added: binary file" in status
     table = page.locator("#documents").inner_text()
-    assert "aral sea.txt" in table and "2024-05-10" in table
+    assert "aral sea.txt" in table and "2024-05-10" in table and "report.pdf" in table
     assert (work / "docs" / "aral sea.txt").read_text(encoding="utf-8") == NEW_DOC
     assert not (work / "docs" / "scan.pdf").exists() and not (work / "docs" / "broken.txt").exists()
     page.screenshot(path=str(SHOTS / "4-documents-after-upload.png"))
