@@ -184,7 +184,7 @@ class DocumentReader:
     def read(self, found: FoundFile) -> Document | SkippedFile:
         """Read and decode one file; any problem becomes a SkippedFile with the fix in it."""
         s = self.settings
-        kind = document_kind(found.path.name, s)
+        kind = document_kind(Path(found.source).name, s)
         if found.skip:
             return SkippedFile(found.source, found.skip)
         limit = s.max_file_bytes if kind == "text" else s.max_binary_bytes

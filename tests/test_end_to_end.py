@@ -86,7 +86,7 @@ def test_cli_index_then_ask_json_contract(tmp_path, docs):
     assert {"answer", "abstained", "citations"} <= data.keys()
     assert "Meredov" in data["answer"] and data["abstained"] is False
     citation = data["citations"][0]
-    assert set(citation) == {"source", "start_line", "end_line", "quote", "score"}
+    assert set(citation) == {"source", "start_line", "end_line", "quote", "score", "page", "section"}
     lines = (docs / citation["source"]).read_text(encoding="utf-8").splitlines()
     assert citation["quote"] in "\n".join(lines[citation["start_line"] - 1:citation["end_line"]])
 
