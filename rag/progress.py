@@ -61,12 +61,12 @@ class TerminalProgress:
             self._stage = event.stage
             self._bar = tqdm(total=event.files_total, desc=event.stage.capitalize(), unit="file",
                              file=self.stream, leave=False, dynamic_ncols=True)
-        self._bar.n = event.files_done
         if event.stage == EMBEDDING:
             self._bar.set_postfix_str(f"{event.chunks_embedded} chunks", refresh=False)
         elif event.source:
             self._bar.set_postfix_str(event.source[-40:], refresh=False)
-        self._bar.refresh()
+        self._bar.update(event.files_done - self._bar.n)  # update(), not n=: tqdm's rate and ETA
+        self._bar.refresh()  # every event shows, however fast they come
         if event.files_done >= event.files_total:
             self.close()
 
