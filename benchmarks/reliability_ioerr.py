@@ -103,10 +103,10 @@ def names_cause_and_fix(message: str, code: int, faiss_error: bool) -> bool:
     return cause in message and ("run the command again" in message or "--index" in message)
 
 
-def run_ioerrors(work: Path, seed: int, codes=(errno.EIO, errno.ENOSPC)) -> tuple[Counter, list[str]]:
+def run_ioerrors(work: Path, seed: int, codes=(errno.EIO, errno.ENOSPC), files: int = 10) -> tuple[Counter, list[str]]:
     rng = random.Random(seed)
     docs, saved, index = work / "docs", work / "saved", work / "index"
-    make_corpus(docs, rng, 10)
+    make_corpus(docs, rng, files)
     update(docs, saved)
     old = state_of(VectorStore.load(saved))
     mutate_corpus(docs, rng)
