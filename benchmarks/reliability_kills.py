@@ -43,12 +43,14 @@ class KillTally:
     def __init__(self):
         self.counts = Counter()
 
-    def check(self, docs: Path, index: Path, old, new, stderr: str) -> None:
+    def check(self, docs: Path, index: Path, old, new, stderr: str, finished: bool = False) -> None:
         self.counts["rounds"] += 1
         where = last_checkpoint(stderr)
-        if where != SAVE_CHECKPOINTS[-1]:
+        if not finished:
             inside = where not in (None, "lock-taken", "orphans-removed")
-            self.counts["killed inside the save" if inside else "killed before the save"] += 1
+            after = where == SAVE_CHECKPOINTS[-1]
+            self.counts["killed after the save" if after else "killed inside the save" if inside
+                        else "killed before the save"] += 1
         try:
             found = state_of(VectorStore.load(index))
         except Exception:  # noqa: BLE001 -- any failure to load counts
@@ -92,11 +94,11 @@ def run_kills(work: Path, kills: int, seed: int, files: int = 30) -> KillTally:
         child.stdin.write("\n")
         child.stdin.flush()
         time.sleep(rng.uniform(0, window))
-        if child.poll() is not None:
-            tally.counts["finished before the kill"] += 1
+        finished = child.poll() is not None
+        tally.counts["finished before the kill"] += finished
         child.kill()
         _, stderr = child.communicate()
-        tally.check(docs, index, old, new, stderr)
+        tally.check(docs, index, old, new, stderr, finished)
         old = new
     tally.counts["kill window (s)"] = round(window, 2)
     return tally

@@ -39,11 +39,8 @@ from .manifest import DATA_KINDS, FORMAT_VERSION, MANIFEST, Manifest, data_file_
 LOCK = ".lock"
 WRITE_CHECK = ".write-check"  # written and removed by check_writable
 
-# The named points a writer passes, in order: under the lock, then each data file and the
-# manifest written to its temporary name and renamed, then the old generation removed.
-# `save_checkpoint` is None in normal use; the reliability campaign
-# (benchmarks/reliability.py, docs/reliability.md) sets it in a child process to kill that
-# process at one of them, which shows that a crash at each leaves a loadable index.
+# The points a writer passes, in order. `save_checkpoint` is None in normal use; the
+# reliability campaign (docs/reliability.md) sets it in a child to kill it at each point.
 SAVE_CHECKPOINTS = ("lock-taken", "orphans-removed",
                     *(f"{kind}-{step}" for kind in (*DATA_KINDS, "manifest") for step in ("tmp-written", "renamed")),
                     "old-generation-removed")
