@@ -243,4 +243,10 @@ def _inconsistency(manifest: Manifest, index, chunks: dict[int, Chunk], lexical)
         return f"{index.ntotal} vectors, {len(chunks)} chunks, {len(listed)} listed in the manifest"
     if lexical is not None and (len(lexical) != len(chunks) or not all(i in lexical for i in chunks)):
         return f"{len(lexical)} chunks in the lexical index, {len(chunks)} in the chunks file"
+    # Each chunk listed once, under its own file: updates remove a file's chunks by these ids.
+    if sum(len(entry.chunk_ids) for entry in manifest.files.values()) != len(listed):
+        return "the manifest lists a chunk under more than one file"
+    for source, entry in manifest.files.items():
+        if any(chunks[i].source != source for i in entry.chunk_ids):
+            return f"the manifest lists chunks of another file under {source}"
     return None

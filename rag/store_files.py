@@ -39,6 +39,18 @@ from .manifest import DATA_KINDS, FORMAT_VERSION, MANIFEST, Manifest, data_file_
 LOCK = ".lock"
 WRITE_CHECK = ".write-check"  # written and removed by check_writable
 
+# The points a writer passes, in order. `save_checkpoint` is None in normal use; the
+# reliability campaign (docs/reliability.md) sets it in a child to kill it at each point.
+SAVE_CHECKPOINTS = ("lock-taken", "orphans-removed",
+                    *(f"{kind}-{step}" for kind in (*DATA_KINDS, "manifest") for step in ("tmp-written", "renamed")),
+                    "old-generation-removed")
+save_checkpoint: Callable[[str], None] | None = None
+
+
+def _checkpoint(name: str) -> None:
+    if save_checkpoint is not None:
+        save_checkpoint(name)
+
 
 def rebuild_hint(folder: Path) -> str:
     return f"rebuild it with: rag index DOCS --index {folder} --rebuild"
@@ -110,9 +122,11 @@ def write_generation(folder: Path, manifest: Manifest, write_vectors: Callable[[
     try:
         tmp = folder / (names["vectors"] + ".tmp")
         write_vectors(str(tmp))
+        _checkpoint("vectors-tmp-written")
         _fsync_and_rename(tmp, folder / names["vectors"])
-        _write_atomic(folder / names["chunks"], chunks_data)
-        _write_atomic(folder / names["lexical"], lexical_data)
+        _checkpoint("vectors-renamed")
+        _write_atomic(folder / names["chunks"], chunks_data, "chunks")
+        _write_atomic(folder / names["lexical"], lexical_data, "lexical")
         saved = dataclasses.replace(
             manifest,
             format_version=FORMAT_VERSION,
@@ -127,7 +141,7 @@ def write_generation(folder: Path, manifest: Manifest, write_vectors: Callable[[
         )
         if (folder / MANIFEST).is_dir():  # damage in the way of the switch; a rebuild clears it
             _remove(folder / MANIFEST)
-        _write_atomic(folder / MANIFEST, saved.to_json().encode())
+        _write_atomic(folder / MANIFEST, saved.to_json().encode(), "manifest")
     except (OSError, RuntimeError) as exc:  # RuntimeError: how FAISS fails to write
         # Files a failed save leaves would eat the space a retry needs (a full disk stays
         # full): remove them. None is named by the manifest, which still names the old ones.
@@ -136,6 +150,7 @@ def write_generation(folder: Path, manifest: Manifest, write_vectors: Callable[[
         raise write_error(folder, exc) from exc
     # Only now that the manifest names the new files: the older generation is an orphan.
     remove_orphans(folder, keep=set(names.values()))
+    _checkpoint("old-generation-removed")
     return saved
 
 
@@ -228,8 +243,10 @@ def write_lock(folder: str | os.PathLike):
                 f"another rag process is writing the index in {folder}; wait for it to finish"
             ) from None
         try:
+            _checkpoint("lock-taken")
             check_writable(folder)
             remove_orphans(folder)
+            _checkpoint("orphans-removed")
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -264,11 +281,13 @@ def _not_a_folder(folder: Path) -> str:
     return f"index path {folder} is a file, not a folder; pass a folder with --index"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, kind: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as handle:
         handle.write(data)
+    _checkpoint(f"{kind}-tmp-written")
     _fsync_and_rename(tmp, path)
+    _checkpoint(f"{kind}-renamed")
 
 
 def _fsync_and_rename(tmp: Path, path: Path) -> None:

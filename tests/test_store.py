@@ -236,3 +236,19 @@ def test_damaged_lexical_file_is_reported_as_corrupt(tmp_path):
     lexical.write_bytes(b"garbage")
     with pytest.raises(IndexCorruptError, match="checksum.*--rebuild"):
         VectorStore.load(tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["swapped", "shared"])
+def test_a_manifest_listing_chunks_under_the_wrong_file_is_corrupt(tmp_path, damage):
+    # Found by benchmarks/reliability.py: with every id still listed once, such a manifest
+    # loaded, and the next change to either file removed the other file's chunks.
+    _store_with({"a.txt": ["one", "two"], "b.txt": ["three"]}).save(tmp_path)
+    data = json.loads((tmp_path / "manifest.json").read_text())
+    files = data["files"]
+    if damage == "swapped":
+        files["a.txt"]["chunk_ids"], files["b.txt"]["chunk_ids"] = files["b.txt"]["chunk_ids"], files["a.txt"]["chunk_ids"]
+    else:  # one chunk listed under both files
+        files["b.txt"]["chunk_ids"] = files["b.txt"]["chunk_ids"] + files["a.txt"]["chunk_ids"][:1]
+    (tmp_path / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(IndexCorruptError, match="inconsistent.*--rebuild"):
+        VectorStore.load(tmp_path)
