@@ -118,9 +118,21 @@ def available_cores() -> int:
 
 def llama_threads(settings: GenerationSettings, cores: int | None = None) -> tuple[int, int]:
     """(n_threads, n_threads_batch) for llama.cpp: the settings' own, else half the cores
-    for the answer and all of them for the prompt (llama-cpp-python's own choice)."""
-    cores = cores or available_cores()
-    return (settings.n_threads or max(1, cores // 2), settings.n_threads_batch or cores)
+    for each, leaving the other half to the embedder, retrieval and the other questions.
+
+    llama.cpp's threads wait for each other at every step by spinning, so a thread that
+    loses its core stalls the rest. On 2 cores, reading prompts on 2 threads (llama-cpp-
+    python's default) answered 40 realdocs questions one by one 9x slower than on 1 while
+    the machine was busy; with 1 thread each, 8 users together kept the pace of one
+    (docs/performance.md, benchmarks/bench_concurrency.py).
+
+    >>> llama_threads(GenerationSettings(), cores=2), llama_threads(GenerationSettings(), cores=8)
+    ((1, 1), (4, 4))
+    >>> llama_threads(GenerationSettings(n_threads=3), cores=8)
+    (3, 4)
+    """
+    half = max(1, (cores or available_cores()) // 2)
+    return settings.n_threads or half, settings.n_threads_batch or half
 
 
 @dataclass(frozen=True)
