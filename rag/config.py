@@ -122,7 +122,7 @@ def llama_threads(settings: GenerationSettings, cores: int | None = None) -> tup
 
     llama.cpp's threads wait for each other at every step by spinning, so a thread that
     loses its core stalls the rest. On 2 cores, reading prompts on 2 threads (llama-cpp-
-    python's default) answered 40 realdocs questions one by one 9x slower than on 1 while
+    python's default) answered 12 realdocs questions one by one 9x slower than on 1 while
     the machine was busy; with 1 thread each, 8 users together kept the pace of one
     (docs/performance.md, benchmarks/bench_concurrency.py).
 
