@@ -295,14 +295,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def serve(app, args: argparse.Namespace, upload_folder: str, block: bool = True):
-    """Launch with the limits of rag/app_guard.py: a bounded queue, uploads up to
-    MAX_UPLOAD_MB, no monitoring page, and RequestGuard in front of every route."""
+def serve(app, args: argparse.Namespace, upload_folder: str, block: bool = True, queue_size: int = QUEUE_SIZE):
+    """Launch with the limits of rag/app_guard.py: a bounded queue (`queue_size` events
+    waiting; the next gets BUSY), uploads up to MAX_UPLOAD_MB, no monitoring page, and
+    RequestGuard in front of every route."""
     from starlette.middleware import Middleware
 
     guard = Middleware(RequestGuard, hosts=allowed_hosts(args.host, args.port, args.allow_host),
                        folders=[upload_folder])
-    app.queue(max_size=QUEUE_SIZE)
+    app.queue(max_size=queue_size)
     return app.launch(server_name=args.host, server_port=args.port, share=False, theme=offline_theme(),
                       css=CSS, head=HEAD, footer_links=[], quiet=True, max_file_size=MAX_UPLOAD_BYTES,
                       enable_monitoring=False, app_kwargs={"middleware": [guard]},

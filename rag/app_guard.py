@@ -7,6 +7,8 @@
   --allow-host name), which closes DNS rebinding and cross-site uploads; `file=` serves
   only files from the app's own folder, never a URL; uploads over MAX_UPLOAD_BYTES are
   refused before their body is read; /monitoring does not exist.
+- A full queue: Gradio refuses the join at once with HTTP 503; the reply names BUSY and
+  carries `Retry-After` (the page itself shows Gradio's "currently busy, try again").
 
 The limits are here so docs/chat.md and the tests name the same numbers. It does not
 decide what is indexed: rag.documents does.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -28,6 +31,7 @@ MAX_UPLOAD_MB = 50
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 QUEUE_SIZE = 32  # events waiting beyond the running ones; the next gets "busy, try again"
 BUSY = "The app is busy (too many requests waiting); try again in a moment."
+RETRY_AFTER_SECONDS = 5
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -144,6 +148,8 @@ class RequestGuard:
             if refusal is not None:
                 status, text = refusal
                 return await _plain(send, scope, status, text)
+            if scope["type"] == "http" and scope.get("path", "").endswith("/queue/join"):
+                send = _busy_reply(send)
         await self.app(scope, receive, send)
 
     def refusal(self, scope) -> tuple[int, str] | None:
@@ -161,6 +167,28 @@ class RequestGuard:
         if path.endswith("/upload") and int(headers.get("content-length") or 0) > self.max_upload:
             return 413, f"Uploads are limited to {self.max_upload // (1024 * 1024)} MB."
         return None
+
+
+def _busy_reply(send):
+    """`send` with Gradio's queue-full refusal (503, "Queue is full. Max size is ...")
+    replaced by BUSY and a Retry-After: the same status, so every Gradio client still sees
+    a full queue, in words that say what to do."""
+    replacing = False
+
+    async def send_busy(message):
+        nonlocal replacing
+        if message["type"] == "http.response.start" and message["status"] == 503:
+            replacing = True
+            body = json.dumps({"detail": BUSY}).encode()
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", str(len(body)).encode()),
+                                    (b"retry-after", str(RETRY_AFTER_SECONDS).encode())]})
+            await send({"type": "http.response.body", "body": body})
+        elif not (replacing and message["type"] == "http.response.body"):
+            await send(message)
+
+    return send_busy
 
 
 async def _plain(send, scope, status: int, text: str) -> None:

@@ -105,13 +105,43 @@ class GenerationSettings:
     n_ctx: int = 2048  # prompt + answer tokens; 4 chunks of 150 words need ~900
     max_tokens: int = 96  # answers are short: a phrase or a few sentences
     temperature: float = 0.0  # deterministic: the same question gets the same answer
-    n_threads: int | None = None  # None: llama.cpp picks (all physical cores)
+    # llama.cpp threads for writing the answer (one token at a time) and for reading the
+    # prompt (a batch). None: from the cores this process may use (llama_threads below).
+    n_threads: int | None = None
+    n_threads_batch: int | None = None
     max_question_chars: int = 2000
     # Base models (no chat template) read this many evidence windows, one prompt each,
     # and the verified drafts vote (readers/). 0: no model is asked, the reply is the
     # evidence alone ("quotes only").
     reading_windows: int = 3
     reading_max_tokens: int = 32  # a copied phrase, not an essay
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, else os.cpu_count())."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def llama_threads(settings: GenerationSettings, cores: int | None = None) -> tuple[int, int]:
+    """(n_threads, n_threads_batch) for llama.cpp: the settings' own, else half the cores
+    for each, leaving the other half to the embedder, retrieval and the other questions.
+
+    llama.cpp's threads wait for each other at every step by spinning, so a thread that
+    loses its core stalls the rest. On 2 cores, reading prompts on 2 threads (llama-cpp-
+    python's default) answered 12 realdocs questions one by one 9x slower than on 1 while
+    the machine was busy; with 1 thread each, 8 users together kept the pace of one
+    (docs/performance.md, benchmarks/bench_concurrency.py).
+
+    >>> llama_threads(GenerationSettings(), cores=2), llama_threads(GenerationSettings(), cores=8)
+    ((1, 1), (4, 4))
+    >>> llama_threads(GenerationSettings(n_threads=3), cores=8)
+    (3, 4)
+    """
+    half = max(1, (cores or available_cores()) // 2)
+    return settings.n_threads or half, settings.n_threads_batch or half
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ DEFAULT_EMBEDDING_ID = "sentence-transformers/all-MiniLM-L6-v2"
 class Embedder(Protocol):
     model_id: str  # recorded in the index manifest: a different id forces a rebuild
     dimension: int
+    # Optional: True when a text's vector never depends on the texts embedded with it
+    # (sentence_cache.py relies on it to embed new sentences in one call).
+    # batch_invariant: bool
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), dimension) float32 array of unit vectors."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from .config import GenerationSettings, ModelSettings
+from .config import GenerationSettings, ModelSettings, llama_threads
 from .errors import ModelError
 from .prompting import Prompt, fit_prompt
 
@@ -147,7 +147,8 @@ def _quiet_llama_logs() -> None:
 
 def load_llama(path: Path, settings: GenerationSettings):
     """One llama_cpp.Llama per (file, context size, threads) per process."""
-    key = (str(Path(path).resolve()), settings.n_ctx, settings.n_threads)
+    threads, batch_threads = llama_threads(settings)
+    key = (str(Path(path).resolve()), settings.n_ctx, threads, batch_threads)
     with _LOAD_LOCK:
         if key not in _LOADED:
             from .llama_check import ensure_runs
@@ -160,12 +161,27 @@ def load_llama(path: Path, settings: GenerationSettings):
                 _LOADED[key] = Llama(
                     model_path=str(path),
                     n_ctx=settings.n_ctx,
-                    n_threads=settings.n_threads,
+                    n_threads=threads,
+                    n_threads_batch=batch_threads,
                     verbose=False,
                 )
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc
         return _LOADED[key]
+
+
+def shared_start(a, b) -> int:
+    """How many leading items `a` and `b` have in common.
+
+    >>> shared_start([1, 2, 3], [1, 2, 4, 5]), shared_start([], [1])
+    (2, 0)
+    """
+    count = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 class LlamaGenerator:
@@ -176,9 +192,11 @@ class LlamaGenerator:
         self.settings = settings
         self._llm = load_llama(self.path, settings)
         self.model_id = self.path.name
+        self.threads = llama_threads(settings)  # (answer, prompt): what llama.cpp runs on
         # A base model has no chat template; forcing a generic one makes it ramble.
         self.uses_chat_template = bool(self._llm.metadata.get("tokenizer.chat_template"))
         self._lock = threading.Lock()  # one llama context can't serve two requests at once
+        self._fixed: dict[str, list[int]] = {}  # a prompt's fixed part -> its tokens
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
@@ -186,6 +204,7 @@ class LlamaGenerator:
     def generate(self, prompt: Prompt) -> Iterator[str]:
         with self._lock:
             prompt = self.fit(prompt)
+            self._start_after_fixed_part(prompt)
             options = dict(
                 max_tokens=prompt.max_tokens or self.settings.max_tokens,
                 temperature=self.settings.temperature,
@@ -204,6 +223,31 @@ class LlamaGenerator:
                     piece = event["choices"][0]["text"]
                     if piece:
                         yield piece
+
+    def _start_after_fixed_part(self, prompt: Prompt) -> None:
+        """Leave the model's cache holding the prompt's fixed part, evaluated on its own,
+        and nothing else, so a completion never depends on what was asked before it.
+
+        llama-cpp-python reuses the cached state of the longest prefix a prompt shares with
+        the previous one (and the text generated after it). Where the evaluation restarted,
+        and so the rounding of the logits, then depended on the question before: at
+        temperature 0 the same prompt could get another answer under load. The fixed part
+        (the reading examples) is what the cache is for; it is kept, and the rest of every
+        prompt is evaluated from there, in one piece. A chat prompt starts from nothing.
+        """
+        llm = self._llm
+        fixed = self._fixed_tokens(prompt.fixed) if prompt.fixed and not self.uses_chat_template else []
+        if fixed and shared_start(llm._input_ids, fixed) == len(fixed):
+            llm.n_tokens = len(fixed)  # forget the previous prompt's own part and its answer
+            return
+        llm.reset()
+        if fixed:
+            llm.eval(fixed)
+
+    def _fixed_tokens(self, text: str) -> list[int]:
+        if text not in self._fixed:
+            self._fixed[text] = list(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
+        return self._fixed[text]
 
     def _bias(self, avoid: tuple[str, ...]) -> dict[int, float] | None:
         """Forbid the first token of each word in `avoid` (with and without a leading space)."""

@@ -87,6 +87,9 @@ class OnnxEmbedder:
         self.precision = precision
         self.model_id = self._info["model_id"] + ("" if precision == "fp32" else f"+onnx-{precision}")
         self.dimension = int(self._info["dimension"])
+        # fp32: a text's vector is bit-for-bit the same alone or in any batch (measured;
+        # tests/test_onnx_embedding.py); int8 quantises each run's activations as a whole.
+        self.batch_invariant = precision == "fp32"
         self._tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(int(self._info["max_seq_length"]))
         self._tokenizer.enable_padding(pad_id=int(self._info["pad_id"]), pad_token=self._info["pad_token"])

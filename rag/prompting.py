@@ -70,6 +70,9 @@ class Prompt:
     labels: tuple[str, ...] = ()  # "[1] a.txt (dated ...)" for each passage; none for reading
     texts: tuple[str, ...] = ()  # each passage's text
     reading: bool = False  # the few-shot prompt about one passage (build_reading_prompt)
+    # The leading text every prompt of this kind shares (the reading examples): the only
+    # part whose evaluated state the model may keep from one prompt to the next.
+    fixed: str = ""
 
 
 def format_passage(number: int, hit: Hit) -> str:
@@ -118,7 +121,7 @@ def build_reading_prompt(question: str, passage: str, avoid: tuple[str, ...] = (
     True
     """
     prompt = Prompt(completion="", passages=1, avoid=avoid, max_tokens=max_tokens,
-                    question=" ".join(question.split()), reading=True)
+                    question=" ".join(question.split()), reading=True, fixed=READING_EXAMPLES)
     return _render(prompt, (), (" ".join(passage.split()),))
 
 

@@ -4,6 +4,12 @@ Questions about the same documents meet the same sentences again, and a sentence
 never changes (it is keyed by its text), so each sentence is embedded once. Concurrent
 questions read and fill the cache under one lock; the embedding itself runs outside it
 (two threads may embed the same new sentence once each, which is harmless).
+
+Which sentences are new depends on the questions asked before, so a sentence's vector
+must not depend on the texts embedded beside it: with an embedder that does not promise
+that (`batch_invariant`; torch pads a batch and rounds differently, int8 quantises each
+run with one scale), each new sentence is embedded on its own. Otherwise the same
+question could rank its evidence differently after other questions, or under load.
 """
 from __future__ import annotations
 
@@ -31,10 +37,15 @@ class SentenceVectors:
             known = {s: self._vectors[s] for s in sentences if s in self._vectors}
         new = [s for s in dict.fromkeys(sentences) if s not in known]
         if new:
-            fresh = dict(zip(new, self._embedder.embed(new)))
+            fresh = dict(zip(new, self._embed(new)))
             known.update(fresh)
             with self._lock:
                 if len(self._vectors) + len(fresh) > self._limit:
                     self._vectors.clear()
                 self._vectors.update(fresh)
         return [float(known[s] @ vector) for s in sentences]
+
+    def _embed(self, sentences: list[str]) -> list[np.ndarray]:
+        if getattr(self._embedder, "batch_invariant", False):
+            return list(self._embedder.embed(sentences))
+        return [self._embedder.embed([s])[0] for s in sentences]

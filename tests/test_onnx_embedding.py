@@ -116,7 +116,10 @@ def test_onnx_gives_the_torch_vectors_and_exports_once(models_dir):
     vectors = onnx.embed(texts)
     assert vectors.shape == (4, 384) and vectors.dtype == np.float32
     assert np.all((vectors * torch_vectors).sum(axis=1) > 0.9999)
-    assert np.allclose(onnx.embed(texts * 30)[:4], vectors, atol=1e-5)  # batched with others: the same
+    alone = np.stack([onnx.embed([t])[0] for t in texts])
+    assert onnx.batch_invariant  # sentence_cache.py embeds new sentences together on this promise
+    assert np.array_equal(onnx.embed(texts * 30)[:4], alone)  # batched with others: bit for bit the same
+    assert np.array_equal(onnx.embed(texts[::-1])[::-1], alone)
     assert onnx.model_id == embedding.DEFAULT_EMBEDDING_ID  # so a torch-built index is used as it is
 
     model_file = onnx.export_dir / "model.onnx"
@@ -131,6 +134,7 @@ def test_int8_is_close_to_fp32_and_named_apart(models_dir):
     fp32 = embedding.load_embedder(ModelSettings(embedding_backend="onnx", models_dir=str(models_dir)))
     int8 = embedding.load_embedder(ModelSettings(embedding_backend="onnx-int8", models_dir=str(models_dir)))
     assert int8.model_id == embedding.DEFAULT_EMBEDDING_ID + "+onnx-int8"
+    assert not int8.batch_invariant  # so cached sentences are embedded one by one
     alone = int8.embed(texts)
     assert np.all((alone * fp32.embed(texts)).sum(axis=1) > 0.98)
     beside_others = int8.embed([texts[0], "Tashkent hosted the meeting on April 2, 2024. " * 20])[0]

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from fakes import HashingEmbedder
+from fakes import CachingLlama, HashingEmbedder
 from rag import Assistant
 from rag.config import GenerationSettings, RetrievalSettings, Settings
 from rag.prompting import build_prompt, build_reading_prompt
@@ -24,8 +24,9 @@ def count_words(text: str) -> int:
     return sum(-(-len(w) // 2) for w in re.findall(r"\S+", text))
 
 
-class FakeLlama:
+class FakeLlama(CachingLlama):
     def __init__(self, chat_template: bool = False):
+        super().__init__()
         self.metadata = {"tokenizer.chat_template": "{{ messages }}"} if chat_template else {}
         self.prompts: list[str] = []
 
