@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,11 @@ POOLING_MODES = ("mean", "cls", "max")
 # Texts per run when indexing, after sorting them by length. Measured on 300 chunks of 200
 # words: 8 was the fastest at fp32 (15.4 s; 32: 18.0 s, 64: 20.8 s) and as fast as 32 at int8.
 INDEXING_BATCH = 8
+# Runs at once when indexing, each on one thread (None: one per usable core). Splitting one
+# run of 8 texts over two threads makes every layer wait for the slower thread, which is
+# slow whenever the other core is busy; whole runs side by side never wait for each other
+# (docs/performance.md). 1: one run at a time on all cores, as before.
+INDEXING_WORKERS: int | None = None
 
 
 def pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
@@ -118,19 +124,19 @@ class OnnxEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         texts = [t.lower() for t in texts] if self._info.get("lowercase") else list(texts)
         small = len(texts) <= SMALL_BATCH
-        session = self._session(1 if small else 0)  # 0: all cores
         # int8 activations are quantised with one scale per run, so a text's vector shifts a
         # little with the texts run beside it (cosine ~0.99). Questions and answer sentences
         # therefore run one text per run at int8: the same question always gets the same
         # vector, and so the same abstention decision. Indexing batches keep the speed.
         size = 1 if small and self.precision != "fp32" else INDEXING_BATCH
-        # Longest first, in batches of similar length, so little of each batch is padding.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), size):
-            batch = order[start:start + size]
-            vectors[batch] = self._run(session, [texts[i] for i in batch])
-        return vectors
+        workers = 1 if small else INDEXING_WORKERS or _usable_cores()
+        # one thread per run; a large call runs `workers` runs at once (see INDEXING_WORKERS),
+        # and with one worker, as before, one run at a time on all cores
+        session = self._session(1 if small or workers > 1 else 0)
+        def run(batch: list[int]) -> np.ndarray:
+            return self._run(session, [texts[i] for i in batch])
+
+        return embed_in_batches(length_batches(texts, size), run, len(texts), self.dimension, workers)
 
     def _run(self, session, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
@@ -140,6 +146,44 @@ class OnnxEmbedder:
         feed = {name: np.asarray(columns[name], dtype=np.int64) for name in self._info["inputs"]}
         hidden = session.run(None, feed)[0]
         return pool(hidden, mask, self._info["pooling"])
+
+
+def length_batches(texts: Sequence[str], size: int) -> list[list[int]]:
+    """Indexes of `texts`, longest first, in runs of `size`: texts of similar length share a
+    run, so little of it is padding.
+
+    >>> length_batches(["a", "ccc", "bb", "dddd"], 2)
+    [[3, 1], [2, 0]]
+    """
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[start:start + size] for start in range(0, len(order), size)]
+
+
+def embed_in_batches(batches: list[list[int]], run: Callable[[list[int]], np.ndarray], count: int,
+                     dimension: int, workers: int = 1) -> np.ndarray:
+    """Rows `batch` of the result are `run(batch)`, for every batch; with workers > 1 that
+    many batches run at once (onnxruntime releases the GIL while it runs). Which thread
+    runs which batch never changes a row: each batch's texts are fixed before any runs.
+
+    >>> embed_in_batches([[1], [0, 2]], lambda b: np.array([[i, 0.0] for i in b]), 3, 2, workers=2)[:, 0]
+    array([0., 1., 2.], dtype=float32)
+    """
+    vectors = np.zeros((count, dimension), dtype=np.float32)
+    if workers <= 1 or len(batches) <= 1:
+        for batch in batches:
+            vectors[batch] = run(batch)
+        return vectors
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for batch, result in zip(batches, pool.map(run, batches)):
+            vectors[batch] = result
+    return vectors
+
+
+def _usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _model_file(precision: str) -> str:

@@ -167,3 +167,16 @@ def test_an_index_built_with_torch_is_used_by_onnx_and_int8_rebuilds_it(models_d
     int8 = embedding.load_embedder(ModelSettings(embedding_backend="onnx-int8", models_dir=str(models_dir)))
     _, rebuilt = sync_index(docs, tmp_path / "index", int8, settings)
     assert rebuilt.rebuilt and "onnx-int8" in rebuilt.rebuilt and rebuilt.chunks_embedded == built.chunks_embedded
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_runs_side_by_side_give_the_vectors_of_runs_one_at_a_time(models_dir, monkeypatch, backend):
+    from rag import onnx_embedding
+
+    texts = [f"Paragraph {n} says the heron nested by the weir. " * (1 + n % 12) for n in range(90)]
+    onnx = embedding.load_embedder(ModelSettings(embedding_backend=backend, models_dir=str(models_dir)))
+    monkeypatch.setattr(onnx_embedding, "INDEXING_WORKERS", 1)  # as before: one run at a time, all cores
+    one_at_a_time = onnx.embed(texts)
+    monkeypatch.setattr(onnx_embedding, "INDEXING_WORKERS", 3)
+    assert np.allclose(onnx.embed(texts), one_at_a_time, atol=1e-5)
