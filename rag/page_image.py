@@ -14,7 +14,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .app_guard import inside
+from .chat_view import literal
 from .page_highlight import quote_rects
+from .page_view import cited_page, page_caption
 from .parse_process import ParserProcess
 
 RENDERER = "rag.page_image:render_page"
@@ -77,19 +80,33 @@ class PageImages:
         except OSError as exc:
             return f"the file can't be read ({exc.strerror or exc}); it may have been removed"
         key = hashlib.sha256(f"{RENDER_VERSION}\0{digest}\0{page}\0{quote}\0{SCALE}".encode()).hexdigest()[:32]
-        path = self.folder / f"page-{key}.png"
-        found = self.folder / f"page-{key}.highlighted"
-        if not path.is_file():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            result = self._renderer.call(str(pdf_path), page, quote, str(tmp))
-            if isinstance(result, str):
-                tmp.unlink(missing_ok=True)
-                return result
-            if result["rects"]:
-                found.touch()
-            tmp.replace(path)
-        return PageImage(path, page, found.is_file())
+        # Whether the quote was found is in the name, so a file alone says all (-q: quote shown).
+        for path in (self.folder / f"page-{key}-q.png", self.folder / f"page-{key}.png"):
+            if path.is_file():
+                return PageImage(path, page, path.stem.endswith("-q"))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".page-{key}.png.tmp"
+        result = self._renderer.call(str(pdf_path), page, quote, str(tmp))
+        if isinstance(result, str):
+            tmp.unlink(missing_ok=True)
+            return result
+        path = self.folder / f"page-{key}{'-q' if result['rects'] else ''}.png"
+        tmp.replace(path)
+        return PageImage(path, page, bool(result["rects"]))
+
+    def cited(self, answers: list, request: str, docs: str | Path) -> tuple[str | None, str, str]:
+        """For a "show page" request ("<turn>-<n>", page_view.py) among a tab's answers: the
+        image's path (None if there is none), its label, and the markdown caption."""
+        citation, why = cited_page(answers, request)
+        if citation is None:
+            return None, "", why
+        path = Path(docs) / citation.source
+        if not inside(path, docs):
+            return None, "", "That file is not in the documents folder."
+        shown = self.image(path, citation.page, citation.quote)
+        if isinstance(shown, str):
+            return None, "", f"**Can't show the page:** {literal(shown)}"
+        return str(shown.path), f"{citation.source}, page {citation.page}", page_caption(citation, shown.highlighted)
 
     def close(self) -> None:
         self._renderer.close()
