@@ -34,8 +34,8 @@ class PageImage:
 
 
 def render_page(pdf_path: str, page: int, quote: str, out_path: str, scale: float = SCALE) -> dict:
-    """Render 1-based `page` of the PDF to `out_path` (PNG), the quote's lines highlighted.
-    Returns {"rects": the highlight rectangles, "width", "height"} (pixels)."""
+    """Render 1-based `page` of the PDF to `out_path` (PNG), the quote's lines highlighted
+    (not on a rotated page: the boxes would need turning too, which is not done). Returns {"rects": the highlight rectangles, "width", "height"} (pixels)."""
     import pypdfium2
     from PIL import Image, ImageDraw
 
@@ -52,8 +52,11 @@ def render_page(pdf_path: str, page: int, quote: str, out_path: str, scale: floa
         text_page = pdf_page.get_textpage()
         count = text_page.count_chars()
         chars = [chr(pypdfium2.raw.FPDFText_GetUnicode(text_page.raw, i)) for i in range(count)]
-        boxes = [text_page.get_charbox(i) for i in range(count)]
-        rects = quote_rects(chars, boxes, quote, pdf_page.get_height(), scale)
+        # Boxes are in page space; the image shows the crop box, so shift them to its corner.
+        left, bottom, _right, top = pdf_page.get_bbox()  # inherited boxes resolved, unlike get_cropbox
+        boxes = [(a - left, b - bottom, c - left, d - bottom)
+                 for a, b, c, d in (text_page.get_charbox(i) for i in range(count))]
+        rects = [] if pdf_page.get_rotation() else quote_rects(chars, boxes, quote, top - bottom, scale)
         image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
     finally:
         pdf.close()

@@ -45,10 +45,25 @@ def _highlighted(pixel):
     return r > 200 and g > 180 and b < 200 and r - b > 60
 
 
-def test_the_image_is_highlighted_on_the_quote_and_nowhere_else(tmp_path):
+def _cropped(pdf_path, box):
+    """The PDF with page 2's crop box set to `box` (left, bottom, right, top, in points)."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    pdf[1].set_cropbox(*box)
+    out = pdf_path.with_name("cropped.pdf")
+    pdf.save(str(out))
+    pdf.close()
+    return out
+
+
+@pytest.mark.parametrize("crop", [None, (40, 300, 580, 830)])
+def test_the_image_is_highlighted_on_the_quote_and_nowhere_else(tmp_path, crop):
     from PIL import Image
 
     pdf = write_pdf(tmp_path / "r.pdf")
+    if crop:  # the image shows the crop box only: the highlight must move with it
+        pdf = _cropped(pdf, crop)
     with PageImages(tmp_path / "pages") as images:
         shown = images.image(pdf, 2, QUOTE)
         assert shown.highlighted and shown.path.parent == tmp_path / "pages"
@@ -61,6 +76,8 @@ def test_the_image_is_highlighted_on_the_quote_and_nowhere_else(tmp_path):
                if not (x0 - 2 <= x <= x1 + 2 and y0 - 2 <= y <= y1 + 2)]
     assert sum(map(_highlighted, outside)) == 0
     assert y1 < image.height / 4  # the quote is near the top of the page, as in the PDF
+    if crop:
+        assert (image.width, image.height) == (round(540 * 1.5), round(530 * 1.5))
 
 
 def test_a_page_is_rendered_once_then_served_from_its_file(tmp_path):
