@@ -56,6 +56,7 @@ from rag.chat_view import (  # noqa: E402
 )
 from rag.cli import DOCS_HELP  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
+from rag.page_image import PageImages  # noqa: E402
 
 
 def indexing_progress(progress):
@@ -74,6 +75,10 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
     from gradio.utils import get_upload_folder
 
     upload_folder = upload_folder or get_upload_folder()
+    # Page images live in the app's own folder (all that its file= route serves), rendered
+    # in a child process with the parsing limits, which ends with the app (its stdin closes).
+    loading = assistant.settings.loading
+    page_images = PageImages(Path(upload_folder) / "pages", loading.parse_seconds, loading.parse_memory_mb)
 
     def respond(message, chat, answers, sections, top_k, model, length):
         chat, answers, sections = list(chat or []), list(answers or []), list(sections or [])
@@ -100,6 +105,10 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": f"**Error:** {literal(str(exc))}"}
         yield chat, "", answers, sections, sources_panel(sections)
+
+    def show_page(request, answers):
+        path, label, caption = page_images.cited(list(answers or []), request or "", assistant.docs)
+        return gr.update(value=path, visible=path is not None, label=label), caption
 
     def examples_view():
         examples = assistant.example_questions()
@@ -189,6 +198,13 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
                     with gr.Column(scale=2, min_width=260):
                         gr.Markdown("### Sources")
                         sources = gr.HTML(NO_SOURCES, elem_id="sources")
+                        page_note = gr.Markdown(elem_id="page-note")
+                        page_image = gr.Image(visible=False, elem_id="page-view", interactive=False,
+                                              type="filepath", buttons=["fullscreen"])
+                        # Driven by the "show page" buttons in the sources (the script in HEAD).
+                        page_request = gr.Textbox(elem_id="page-request", elem_classes="page-control",
+                                                  show_label=False, container=False)
+                        page_go = gr.Button("show page", elem_id="page-go", elem_classes="page-control")
             with gr.Tab("Documents", id="docs-tab") as docs_tab:
                 gr.Markdown("Add documents (.txt, .md, .rst, .pdf, .docx, .html): they are copied into the "
                             "documents folder and indexed.")
@@ -223,6 +239,8 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
         box.submit(respond, inputs, outputs, concurrency_limit=4, concurrency_id="ask")
         chat.example_select(picked, None, box).then(
             respond, inputs, outputs, concurrency_limit=4, concurrency_id="ask")
+        page_go.click(show_page, [page_request, answers], [page_image, page_note], concurrency_limit=2,
+                      concurrency_id="pages")
         clear.click(lambda: ([], "", [], [], NO_SOURCES), None, outputs)
         chat.clear(lambda: ([], [], NO_SOURCES), None, [answers, sections, sources])  # its own bin icon
         docs_view = [table, choice, removed, status, chat]

@@ -15,7 +15,8 @@ from .chat_view import SIMILARITY_NOTE, human_size
 # "Quotes only" asks no model: the reply is the evidence sentences alone.
 ANSWER_LENGTHS = {"Short": 16, "Normal": 32, "Long": 64, "Quotes only": 0}
 NO_SOURCES = ('<p class="empty">The sources of each answer appear here: the file, its date, the lines, '
-              'and the quote highlighted in its text. Click [1] in an answer to jump to its source.</p>')
+              'and the quote highlighted in its text. Click [1] in an answer to jump to its source; '
+              '<i>show page</i> on a PDF source shows the page with the quote highlighted.</p>')
 DOC_HEADERS = ["Document", "Date", "Passages", "Size", "Pages", "Characters"]
 
 CSS = """
@@ -34,6 +35,11 @@ CSS = """
 #chat small.rewritten { color: var(--body-text-color-subdued); }
 #chat blockquote.evidence { border-left: 3px solid #f59e0b; margin: 0.3em 0; padding: 0.2em 0.7em; }
 #chat mark.answer { background: #fde68a; color: inherit; font-weight: 600; padding: 0 2px; }
+#sources button.show-page { margin-left: 6px; padding: 0 8px; font-size: 0.95em; cursor: pointer;
+                            border: 1px solid var(--border-color-primary); border-radius: 4px;
+                            background: var(--button-secondary-background-fill); }
+#sources button.show-page:hover { background: var(--button-secondary-background-fill-hover); }
+.page-control { display: none !important; }
 """
 # Citation links jump within the page; Gradio would open links in a new tab otherwise.
 HEAD = """<script>
@@ -46,6 +52,18 @@ document.addEventListener('click', (event) => {
   target.scrollIntoView({block: 'center'});
   target.classList.add('flash');
   setTimeout(() => target.classList.remove('flash'), 1600);
+}, true);
+// "show page" in a source: hand its citation ("turn-n") to the hidden box and press the
+// hidden button, whose event renders the page under the sources.
+document.addEventListener('click', (event) => {
+  const button = event.target.closest && event.target.closest('button.show-page');
+  if (!button) return;
+  const box = document.querySelector('#page-request textarea, #page-request input');
+  const go = document.querySelector('#page-go');
+  if (!box || !go) return;
+  box.value = button.dataset.cite;
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  setTimeout(() => go.click(), 0);
 }, true);
 </script>"""
 

@@ -11,6 +11,7 @@ import html
 import re
 
 from .loading import parse_date_header
+from .page_view import page_button
 from .types import EVIDENCE, SHORT, SUMMARY, Answer, Citation, Evidence
 
 NOT_FOUND_HEADLINE = "Not found in your documents."
@@ -172,7 +173,7 @@ def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> st
     for number, c in enumerate(answer.citations, 1):
         parts.append(_source_card(turn, number, c.source, dates.get(c.source),
                                   quote_place(c), c.score,
-                                  quote_in_context(c, file_texts.get(c.source))))
+                                  quote_in_context(c, file_texts.get(c.source)), page_button(c, turn, number)))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -224,7 +225,7 @@ SIMILARITY_NOTE = ("<p class=\"legend\"><b>similarity</b>: how close a passage i
 
 
 def _source_card(turn: int, number: int, source: str, date: str | None, span: str, score: float,
-                 body: str) -> str:
+                 body: str, button: str = "") -> str:
     """
     >>> print(_source_card(1, 2, "a.txt", None, "line 3", 0.318, "text"))  # doctest: +ELLIPSIS
     <div class="source" id="src-1-2">...· line 3 · <span class="score" title="How close...">similarity 0.32</span>...
@@ -232,7 +233,7 @@ def _source_card(turn: int, number: int, source: str, date: str | None, span: st
     dated = f" · dated {html.escape(date)}" if date else ""
     return (f'<div class="source" id="{anchor(turn, number)}">'
             f'<div class="source-head"><b>[{number}] {html.escape(source)}</b>{dated} · {span}'
-            f' · <span class="score" title="{SIMILARITY_HELP}">similarity {score:.2f}</span></div>'
+            f' · <span class="score" title="{SIMILARITY_HELP}">similarity {score:.2f}</span>{button}</div>'
             f'<div class="context">{body}</div></div>')
 
 

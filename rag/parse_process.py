@@ -45,11 +45,17 @@ class ParserProcess:
 
     def parse(self, path: str, kind: str) -> Extracted | str:
         """The file's text, or why it can't be read (and what to do)."""
+        value = self.call(str(path), kind)
+        return value if isinstance(value, str) else Extracted.from_dict(value)
+
+    def call(self, *args) -> dict | str:
+        """Run the worker's function on `args` (JSON values): its result as a dict, or why it
+        failed. parse() is this with the Extracted decoded; page_image.py renders pages so."""
         if self._process is None or self._process.poll() is not None:
             self._start()
         process = self._process
         try:
-            process.stdin.write(json.dumps([str(path), kind]).encode() + b"\n")
+            process.stdin.write(json.dumps(list(args)).encode() + b"\n")
             process.stdin.flush()
             ready, _, _ = select.select([process.stdout], [], [], self.timeout)
             if not ready:
@@ -64,7 +70,7 @@ class ParserProcess:
             return (f"the parser crashed on this file (exit code {code}); the file is damaged or "
                     f"hostile, or it needs more than {self.memory_mb} MB (loading.parse_memory_mb)")
         status, value = json.loads(line)
-        return Extracted.from_dict(value) if status == "ok" else value
+        return value
 
     def _start(self) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
@@ -104,7 +110,8 @@ class ParserProcess:
 
 
 def serve(parser: str, memory_mb: int | str) -> None:
-    """The worker's loop: [path, kind] in, ["ok", text dict] or ["error", reason] out."""
+    """The worker's loop: [path, kind] (or another function's arguments) in, ["ok", text
+    dict (or the function's dict)] or ["error", reason] out."""
     import resource
 
     memory_mb = int(memory_mb)
@@ -116,7 +123,8 @@ def serve(parser: str, memory_mb: int | str) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     for request in sys.stdin:
         try:
-            reply = ["ok", parse(*json.loads(request)).to_dict()]
+            result = parse(*json.loads(request))
+            reply = ["ok", result.to_dict() if isinstance(result, Extracted) else result]
         except Unreadable as exc:
             reply = ["error", str(exc)]
         except MemoryError:

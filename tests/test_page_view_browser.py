@@ -1,0 +1,98 @@
+"""The chat's "show page" button in a real headless Chromium, with the fake models, over a
+3-page PDF and a .docx: a PDF source has the button and shows its page with the quote
+highlighted (served by the app itself); a .docx source has no button. The screenshot goes
+to tests/screenshots/12-page-view.png."""
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from document_files import write_docx, write_pdf
+from fakes import HashingEmbedder, ScriptedGenerator
+from local_ports import free_port
+from rag import Assistant
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import app_gradio  # noqa: E402
+
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCRIPT = {"lead hydrologist": "Dilnoza Karimova", "salinometer": "every Monday before sunrise"}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    work = tmp_path_factory.mktemp("pages")
+    (work / "docs").mkdir()
+    write_pdf(work / "docs" / "report.pdf")
+    write_docx(work / "docs" / "manual.docx")
+    assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
+                               generator=ScriptedGenerator(SCRIPT))
+    before = os.environ.get("GRADIO_TEMP_DIR")
+    port = free_port()
+    folder = app_gradio.private_upload_folder()
+    app = app_gradio.build_app(assistant, str(folder))
+    app_gradio.serve(app, app_gradio.parse_args(["--port", str(port)]), str(folder), block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        app.close()
+        if before is None:
+            os.environ.pop("GRADIO_TEMP_DIR", None)
+        else:
+            os.environ["GRADIO_TEMP_DIR"] = before
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(app_url, wait_until="load")
+        page.wait_for_selector("#status")
+        yield page
+        browser.close()
+
+
+def _ask(page, question: str) -> None:
+    turns = page.locator("#sources .turn").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.wait_for_function("(n) => document.querySelectorAll('#sources .turn').length > n", arg=turns,
+                           timeout=60_000)
+
+
+def test_a_pdf_source_shows_its_page_with_the_quote_highlighted(page, app_url):
+    _ask(page, "Who is the lead hydrologist of the station?")
+    source = page.locator("#sources .turn").first.locator(".source").first
+    assert "report.pdf" in source.inner_text() and "p. 2" in source.inner_text()
+    source.locator("button.show-page").click()
+    image = page.locator("#page-view img")
+    image.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function("() => { const i = document.querySelector('#page-view img');"
+                           " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
+    assert image.get_attribute("src").startswith(app_url)  # served by the app, from its own folder
+    assert "report.pdf, page 2: the quoted text is highlighted" in page.locator("#page-note").inner_text()
+    assert page.evaluate("() => document.querySelector('#page-view img').naturalWidth") > 800
+    image.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "12-page-view.png"))
+    image.screenshot(path=str(SHOTS / "12b-page-image.png"))
+
+
+def test_a_docx_source_has_no_page_button(page):
+    _ask(page, "When should the salinometer be calibrated?")
+    latest = page.locator("#sources .turn").first
+    assert "manual.docx" in latest.inner_text()
+    assert latest.locator("button.show-page").count() == 0
