@@ -8,53 +8,22 @@ equal to another question's counts as cross-talk.
 """
 from __future__ import annotations
 
-import contextlib
 import http.client
-import os
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
+import reliability_state  # noqa: F401 (puts tests/ on the path)
 from rag.chat_view import answer_message
-from reliability_state import ROOT
-
-sys.path.insert(0, str(ROOT))
-import app_gradio  # noqa: E402
+from served_app import served_app as served  # tests/ is on the path via reliability_state
 
 FACTS = [("The codename of the {0} project is {1}.", "What is the codename of the {0} project?"),
          ("The {0} team meets every {1} in the library.", "When does the {0} team meet?")]
 TOPICS = [("Aster", "Bluefin"), ("Birch", "Tuesday"), ("Cedar", "Marlin"), ("Dahlia", "Friday"),
           ("Elm", "Heron"), ("Fern", "Monday"), ("Gorse", "Osprey"), ("Hazel", "Sunday")]
 ADDED = "The harvest festival in Lindenfeld lasts three days and ends with a lantern parade.\n"
-
-
-def local_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def served(assistant):
-    """The app as app_gradio.main() serves it: private upload folder, guard, limits."""
-    before = os.environ.get("GRADIO_TEMP_DIR")
-    port = local_port()
-    folder = app_gradio.private_upload_folder()
-    app = app_gradio.build_app(assistant, str(folder))
-    app_gradio.serve(app, app_gradio.parse_args(["--port", str(port)]), str(folder), block=False)
-    try:
-        yield app, port, folder
-    finally:
-        app.close()
-        if before is None:
-            os.environ.pop("GRADIO_TEMP_DIR", None)
-        else:
-            os.environ["GRADIO_TEMP_DIR"] = before
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None, headers=None) -> tuple[int, bytes]:

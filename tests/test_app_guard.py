@@ -6,7 +6,6 @@ literally. Every request goes to 127.0.0.1 only, with timeouts.
 import http.client
 import http.server
 import json
-import os
 import stat
 import sys
 import tempfile
@@ -18,10 +17,10 @@ from types import SimpleNamespace
 import pytest
 
 from fakes import HashingEmbedder, ScriptedGenerator
-from local_ports import free_port
 from rag import Assistant
 from rag.app_guard import MAX_UPLOAD_BYTES, QUEUE_SIZE, allowed_hosts
 from rag.chat_view import question_message
+from served_app import served_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import app_gradio  # noqa: E402
@@ -35,19 +34,8 @@ def served(tmp_path_factory):
     (work / "docs" / "kill.txt").write_text("kill sends a signal to a process.\n")
     assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
                                generator=ScriptedGenerator({}))
-    before = os.environ.get("GRADIO_TEMP_DIR")
-    port = free_port()
-    folder = app_gradio.private_upload_folder()
-    app = app_gradio.build_app(assistant, str(folder))
-    app_gradio.serve(app, app_gradio.parse_args(["--port", str(port)]), str(folder), block=False)
-    try:
+    with served_app(assistant) as (app, port, folder):
         yield SimpleNamespace(port=port, folder=folder, app=app, assistant=assistant, work=work)
-    finally:
-        app.close()
-        if before is None:
-            os.environ.pop("GRADIO_TEMP_DIR", None)
-        else:
-            os.environ["GRADIO_TEMP_DIR"] = before
 
 
 def _request(port, method, path, body=None, headers=None, timeout=10):

@@ -2,7 +2,6 @@
 3-page PDF and a .docx: a PDF source has the button and shows its page with the quote
 highlighted (served by the app itself); a .docx source has no button. The screenshot goes
 to tests/screenshots/12-page-view.png."""
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,12 +10,11 @@ import pytest
 
 from document_files import write_docx, write_pdf
 from fakes import HashingEmbedder, ScriptedGenerator
-from local_ports import free_port
 from rag import Assistant
+from served_app import served_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-import app_gradio  # noqa: E402
 
 SHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,19 +34,8 @@ def app_url(tmp_path_factory):
     write_docx(work / "docs" / "manual.docx")
     assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
                                generator=ScriptedGenerator(SCRIPT))
-    before = os.environ.get("GRADIO_TEMP_DIR")
-    port = free_port()
-    folder = app_gradio.private_upload_folder()
-    app = app_gradio.build_app(assistant, str(folder))
-    app_gradio.serve(app, app_gradio.parse_args(["--port", str(port)]), str(folder), block=False)
-    try:
+    with served_app(assistant) as (_app, port, _folder):
         yield f"http://127.0.0.1:{port}/"
-    finally:
-        app.close()
-        if before is None:
-            os.environ.pop("GRADIO_TEMP_DIR", None)
-        else:
-            os.environ["GRADIO_TEMP_DIR"] = before
 
 
 @pytest.fixture(scope="module")
