@@ -32,7 +32,7 @@ from rag.evidence import score_windows, sentence_windows  # noqa: E402
 from rag.grounding import is_current, order_evidence  # noqa: E402
 from rag.loading import read_source_text  # noqa: E402
 from rag.scoring import contains_answer  # noqa: E402
-from tune_grounding import grid  # noqa: E402
+from tune_grounding import add_set_arguments, grid  # noqa: E402
 
 QL_PROMPT = "Passage: {sentence}\nA question that this passage answers:"
 
@@ -89,10 +89,7 @@ def rerank(order: list, likelihoods: list[float], weight: float) -> list:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", action="append", required=True, help="QUESTIONS.jsonl:DOCS_DIR")
-    parser.add_argument("--split", default="dev")
-    parser.add_argument("--grid", nargs="*", default=[], help="grounding field=v1,v2,...")
-    parser.add_argument("--index-root", default="/tmp/tune-index")
+    add_set_arguments(parser)
     parser.add_argument("--query-likelihood", type=int, default=0, metavar="N")
     parser.add_argument("--ql-weight", type=float, nargs="*", default=[0.2, 0.5, 1.0])
     args = parser.parse_args()

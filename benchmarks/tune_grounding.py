@@ -74,12 +74,17 @@ def grid(specs: list[str]) -> list[dict]:
     return [dict(combo) for combo in itertools.product(*axes)] or [{}]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The question sets, split, settings grid and index folder (shared with evidence_ranks.py)."""
     parser.add_argument("--set", action="append", required=True, help="QUESTIONS.jsonl:DOCS_DIR")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--grid", nargs="*", default=[], help="grounding field=v1,v2,...")
     parser.add_argument("--index-root", default="/tmp/tune-index")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_set_arguments(parser)
     parser.add_argument("--dump", type=Path, help="write each question's result (last settings) here")
     args = parser.parse_args()
 
