@@ -8,44 +8,21 @@ equal to another question's counts as cross-talk.
 """
 from __future__ import annotations
 
-import http.client
 import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import reliability_state  # noqa: F401 (puts tests/ on the path)
 from rag.chat_view import answer_message
-from served_app import served_app as served  # tests/ is on the path via reliability_state
+from served_app import handler, request, upload  # noqa: F401 (tests/ is on the path via reliability_state)
+from served_app import served_app as served
 
 FACTS = [("The codename of the {0} project is {1}.", "What is the codename of the {0} project?"),
          ("The {0} team meets every {1} in the library.", "When does the {0} team meet?")]
 TOPICS = [("Aster", "Bluefin"), ("Birch", "Tuesday"), ("Cedar", "Marlin"), ("Dahlia", "Friday"),
           ("Elm", "Heron"), ("Fern", "Monday"), ("Gorse", "Osprey"), ("Hazel", "Sunday")]
 ADDED = "The harvest festival in Lindenfeld lasts three days and ends with a lantern parade.\n"
-
-
-def request(port: int, method: str, path: str, body: bytes | None = None, headers=None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **(headers or {})})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def upload(port: int, name: bytes, data: bytes, headers=None) -> tuple[int, bytes]:
-    boundary = uuid.uuid4().hex
-    body = (b"--" + boundary.encode() + b"\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + name
-            + b"\"\r\nContent-Type: text/plain\r\n\r\n" + data + f"\r\n--{boundary}--\r\n".encode())
-    return request(port, "POST", "/gradio_api/upload", body,
-                   {"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
-
-
-def handler(app, name: str):
-    return next(f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == name)
 
 
 def _text(content) -> str:

@@ -1,8 +1,10 @@
 """The chat app served in this process on a free port, as `app_gradio.main()` serves it
 (private upload folder, request guard, limits): for tests and benchmarks that drive it."""
 import contextlib
+import http.client
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from local_ports import free_port
@@ -27,3 +29,30 @@ def served_app(assistant, *args: str):
             os.environ.pop("GRADIO_TEMP_DIR", None)
         else:
             os.environ["GRADIO_TEMP_DIR"] = before
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None, headers=None,
+            timeout: float = 30) -> tuple[int, bytes]:
+    """One HTTP request to the served app, with a Host header naming the bound address."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def upload(port: int, name: str | bytes, data: bytes, headers=None) -> tuple[int, bytes]:
+    """A file sent to Gradio's upload route as the browser sends it (`name` may be raw bytes)."""
+    boundary = uuid.uuid4().hex
+    raw_name = name if isinstance(name, bytes) else name.encode()
+    body = (b"--" + boundary.encode() + b"\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + raw_name
+            + b"\"\r\nContent-Type: text/plain\r\n\r\n" + data + f"\r\n--{boundary}--\r\n".encode())
+    return request(port, "POST", "/gradio_api/upload", body,
+                   {"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
+
+
+def handler(app, name: str):
+    """The app's event handler function called `name`."""
+    return next(f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == name)

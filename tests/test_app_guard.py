@@ -20,7 +20,7 @@ from fakes import HashingEmbedder, ScriptedGenerator
 from rag import Assistant
 from rag.app_guard import MAX_UPLOAD_BYTES, QUEUE_SIZE, allowed_hosts
 from rag.chat_view import question_message
-from served_app import served_app
+from served_app import handler, request, served_app, upload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import app_gradio  # noqa: E402
@@ -38,32 +38,10 @@ def served(tmp_path_factory):
         yield SimpleNamespace(port=port, folder=folder, app=app, assistant=assistant, work=work)
 
 
-def _request(port, method, path, body=None, headers=None, timeout=10):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **(headers or {})})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def _upload(port, name, data: bytes, headers=None):
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
-            f"Content-Type: text/plain\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return _request(port, "POST", "/gradio_api/upload", body,
-                    {"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})})
-
-
-def _handler(app, name):
-    return next(f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == name)
-
-
 # 7. a private upload folder; only its own uploads are taken, and all are deleted after
 
 def test_uploads_land_in_a_private_folder_of_this_app(served):
-    status, body = _upload(served.port, "note.txt", b"hello")
+    status, body = upload(served.port, "note.txt", b"hello")
     assert status == 200, body
     [stored] = json.loads(body)
     assert Path(stored).resolve().is_relative_to(served.folder)
@@ -79,7 +57,7 @@ def test_add_takes_only_uploads_from_its_own_folder_and_deletes_them(served, tmp
     ours.mkdir()
     (ours / "aral.txt").write_text("The chief engineer of the Aral project is Dilnoza Karimova.\n")
     (ours / "scan.bin").write_bytes(b"\x00\x01")
-    add = _handler(served.app, "add")
+    add = handler(served.app, "add")
     result = add([str(shared / "planted.txt"), str(ours / "aral.txt"), str(ours / "scan.bin")],
                  progress=lambda *a, **k: None)
     message = result[1]
@@ -117,7 +95,7 @@ def test_file_route_does_not_fetch_urls(served, monkeypatch):
     monkeypatch.setattr(safehttpx, "async_validate_url", public)
     try:
         url = f"http://127.0.0.1:{server.server_port}/x.txt"
-        status, body = _request(served.port, "GET", f"/gradio_api/file={url}", timeout=10)
+        status, body = request(served.port, "GET", f"/gradio_api/file={url}", timeout=10)
     finally:
         server.shutdown()
         server.server_close()
@@ -130,7 +108,7 @@ def test_file_route_does_not_serve_the_shared_gradio_folder(served):
     shared.mkdir(parents=True)
     try:
         (shared / "other.txt").write_text("another app's upload")
-        status, body = _request(served.port, "GET", f"/gradio_api/file={shared / 'other.txt'}")
+        status, body = request(served.port, "GET", f"/gradio_api/file={shared / 'other.txt'}")
     finally:
         (shared / "other.txt").unlink()
         shared.rmdir()
@@ -146,7 +124,7 @@ def test_the_users_question_is_shown_literally():
 
 
 def test_the_chat_shows_the_question_escaped(served):
-    respond = _handler(served.app, "respond")
+    respond = handler(served.app, "respond")
     first = next(respond("![x](http://203.0.113.9/x.png) hi", [], [], [], 3, None, "Normal"))
     chat = first[0]
     assert chat[0]["role"] == "user" and chat[0]["content"] == question_message("![x](http://203.0.113.9/x.png) hi")
@@ -155,9 +133,9 @@ def test_the_chat_shows_the_question_escaped(served):
 # 10. Host and Origin, upload size, queue, monitoring, config
 
 def test_a_foreign_host_header_is_refused(served):
-    assert _request(served.port, "GET", "/", headers={"Host": f"localhost:{served.port}"})[0] == 200
-    assert _request(served.port, "GET", "/", headers={"Host": f"rebind.example:{served.port}"})[0] == 421
-    assert _request(served.port, "GET", "/config", headers={"Host": "rebind.example"})[0] == 421
+    assert request(served.port, "GET", "/", headers={"Host": f"localhost:{served.port}"})[0] == 200
+    assert request(served.port, "GET", "/", headers={"Host": f"rebind.example:{served.port}"})[0] == 421
+    assert request(served.port, "GET", "/config", headers={"Host": "rebind.example"})[0] == 421
 
 
 def test_allow_host_names_more_hosts():
@@ -169,10 +147,10 @@ def test_allow_host_names_more_hosts():
 
 def test_an_upload_from_another_site_is_refused(served):
     before = set(served.folder.rglob("*"))
-    status, _ = _upload(served.port, "x.txt", b"from elsewhere", {"Origin": "http://evil.example"})
+    status, _ = upload(served.port, "x.txt", b"from elsewhere", {"Origin": "http://evil.example"})
     assert status == 403
     assert set(served.folder.rglob("*")) == before
-    assert _upload(served.port, "y.txt", b"ok", {"Origin": f"http://localhost:{served.port}"})[0] == 200
+    assert upload(served.port, "y.txt", b"ok", {"Origin": f"http://localhost:{served.port}"})[0] == 200
 
 
 def test_an_oversized_upload_is_refused_before_its_body_is_read(served):
@@ -197,12 +175,12 @@ def test_the_queue_is_bounded(served):
 
 def test_monitoring_is_off(served):
     for path in ("/monitoring", "/gradio_api/monitoring"):
-        status, body = _request(served.port, "GET", path)
+        status, body = request(served.port, "GET", path)
         assert status == 404, (path, body[:200])
 
 
 def test_config_names_no_absolute_paths(served):
-    status, body = _request(served.port, "GET", "/config")
+    status, body = request(served.port, "GET", "/config")
     assert status == 200
     text = body.decode()
     for path in (str(served.folder), str(served.work), str(Path.cwd())):
