@@ -115,8 +115,8 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
         return gr.update(examples=[{"text": q} for q in examples] or None, placeholder=empty_chat(examples))
 
     def documents_view():
-        names = [row[0] for row in document_rows(assistant)]
-        return (document_rows(assistant), gr.update(choices=names, value=None),
+        rows = document_rows(assistant)
+        return (rows, gr.update(choices=[row[0] for row in rows], value=None),
                 gr.update(choices=assistant.removed_documents(), value=None), describe(assistant), examples_view())
 
     def changed(action):
@@ -159,9 +159,6 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
         return event.value["text"]
 
     picked.__annotations__ = {"event": gr.SelectData}  # how Gradio knows to pass the clicked example
-
-    def confirm(top_k, model, length):
-        return settings_note(top_k, model, length)
 
     def warm(top_k, model, length):
         try:
@@ -250,8 +247,8 @@ def build_app(assistant: Assistant, upload_folder: str | None = None):
         restore_btn.click(restore, removed, [docs_status, *docs_view], **changes)
         reindex_btn.click(reindex, None, [docs_status, *docs_view], **changes)
         docs_tab.select(documents_view, None, docs_view)
-        top_k.change(confirm, [top_k, model, length], settings_status)
-        length.change(confirm, [top_k, model, length], settings_status)
+        top_k.change(settings_note, [top_k, model, length], settings_status)
+        length.change(settings_note, [top_k, model, length], settings_status)
         model.change(warm, [top_k, model, length], settings_status)
         app.load(documents_view, None, docs_view)
     return app

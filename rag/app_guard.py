@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .documents import AddedFile
+from .loading import inside_folder
 
 MAX_UPLOAD_MB = 50
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -52,7 +53,7 @@ def inside(path: str | Path, folder: str | Path) -> bool:
     >>> inside("/tmp/a/../b/x.txt", "/tmp/a"), inside("/tmp/a/x/y.txt", "/tmp/a")
     (False, True)
     """
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+    return inside_folder(os.path.realpath(folder), os.path.realpath(path))
 
 
 def split_uploads(paths: list[str], folder: str | Path) -> tuple[list[str], list[AddedFile]]:
@@ -62,9 +63,12 @@ def split_uploads(paths: list[str], folder: str | Path) -> tuple[list[str], list
     >>> ok, [r.message for r in refused]
     (['/up/a.txt'], ['not added: not uploaded through this page'])
     """
-    ok = [p for p in paths if inside(p, folder)]
-    refused = [AddedFile(Path(p).name, None, "not added: not uploaded through this page")
-               for p in paths if not inside(p, folder)]
+    ok, refused = [], []
+    for p in paths:
+        if inside(p, folder):
+            ok.append(p)
+        else:
+            refused.append(AddedFile(Path(p).name, None, "not added: not uploaded through this page"))
     return ok, refused
 
 
@@ -132,7 +136,7 @@ def file_allowed(path: str, folders: list[str | Path]) -> bool:
     path = unquote(path)
     if _SCHEME.match(path) or path.startswith(("//", "\\\\")):
         return False
-    return any(inside(os.path.abspath(path), folder) for folder in folders)
+    return any(inside(path, folder) for folder in folders)
 
 
 class RequestGuard:

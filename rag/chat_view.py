@@ -108,9 +108,7 @@ def answer_message(answer: Answer, turn: int, asked: str | None = None) -> str:
         return evidence_message(answer, turn) + searched
     marks = " ".join(f'<a class="cite" href="#{anchor(turn, n)}">[{n}]</a>'
                      for n in range(1, len(answer.citations) + 1))
-    where = "<br>".join(f"[{n}] {html.escape(c.source)}, {quote_place(c)}"
-                        for n, c in enumerate(answer.citations, 1))
-    return f"{literal(answer.text)} {marks}{searched}\n\n<small>{where}</small>"
+    return f"{literal(answer.text)} {marks}{searched}\n\n<small>{numbered_places(answer.citations)}</small>"
 
 
 EVIDENCE_NOTE = "No short answer passed our checks; this is what the documents say."
@@ -135,9 +133,12 @@ def evidence_message(answer: Answer, turn: int) -> str:
         note = f"Answer, checked against the quote: <b>{literal(answer.short_answer)}</b>"
     else:
         note = SUMMARY_NOTE if answer.kind == SUMMARY else EVIDENCE_NOTE
-    where = "<br>".join(f"[{n}] {html.escape(e.source)}, {quote_place(e)}"
-                        for n, e in enumerate(answer.evidence, 1))
-    return "\n".join(quotes) + f"\n\n<small>{note}</small>\n<small>{where}</small>"
+    return "\n".join(quotes) + f"\n\n<small>{note}</small>\n<small>{numbered_places(answer.evidence)}</small>"
+
+
+def numbered_places(quotes) -> str:
+    """[1] a.txt, line 2<br>[2] ...: where each citation or evidence quote is, as HTML."""
+    return "<br>".join(f"[{n}] {html.escape(q.source)}, {quote_place(q)}" for n, q in enumerate(quotes, 1))
 
 
 def highlighted_quote(e: Evidence) -> str:

@@ -18,6 +18,7 @@ import sys
 
 from .config import EMBEDDING_BACKENDS, RETRIEVAL_MODES
 from .errors import RagError
+from .types import place_label
 
 DEFAULT_INDEX = "index"
 DOCS_HELP = "documents folder (default: the one the index was built from, else seeds)"
@@ -131,18 +132,13 @@ def cmd_ask(args) -> int:
             for hit in answer.hits:
                 c = hit.chunk
                 snippet = " ".join(c.text.split())
-                print(f"  - {c.source}:{_lines(c)} (similarity {hit.similarity:.2f}): "
+                print(f"  - {place_label(c.source, None, c.start_line, c.end_line)} (similarity {hit.similarity:.2f}): "
                       f"{snippet[:200]}{'...' if len(snippet) > 200 else ''}")
     return 0
 
 
-def _lines(c) -> str:
-    return f"{c.start_line}" if c.start_line == c.end_line else f"{c.start_line}-{c.end_line}"
-
-
 def _place(q) -> str:
     """report.pdf, p. 2 (a PDF), a.txt:3-5 (text), with the heading path when known."""
-    from .types import place_label
 
     where = place_label(q.source, q.page, q.start_line, q.end_line)
     return f"{where} ({q.section})" if q.section else where

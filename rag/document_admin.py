@@ -76,9 +76,14 @@ class DocumentAdmin:
     def example_questions(self, limit: int = MAX_EXAMPLES) -> list[str]:
         """Questions to try, about the documents in the index (examples.py): the seed set's
         when the seeds are indexed, else ones the documents' openings suggest whose best
-        passage is in their own document. Possibly none."""
+        passage is in their own document. Possibly none. Worked out once per index state:
+        the page asks on every load and every documents change."""
+        store = self.store
+        cached = getattr(self, "_examples", None)
+        if cached is not None and cached[0] is store and cached[1] == limit:
+            return list(cached[2])
         openings: dict[str, list] = {}
-        for chunk in self.store.chunks.values():
+        for chunk in store.chunks.values():
             openings.setdefault(chunk.source, []).append(chunk)
         texts = {source: "\n".join(c.text for c in sorted(chunks, key=lambda c: c.start_char)[:2])
                  for source, chunks in openings.items()}
@@ -87,7 +92,9 @@ class DocumentAdmin:
             hits = self.search(question, k=1)
             return bool(hits) and hits[0].chunk.source == source
 
-        return example_questions(texts, load_seed_rows(), limit, keep=found_in_its_own_document)
+        questions = example_questions(texts, load_seed_rows(), limit, keep=found_in_its_own_document)
+        self._examples = (store, limit, questions)
+        return list(questions)
 
     def source_text(self, source: str) -> str | None:
         """The current text of a document in the folder (None if it is gone or unreadable)."""

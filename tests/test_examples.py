@@ -48,3 +48,25 @@ def test_the_seed_set_is_used_only_when_every_file_it_names_is_indexed():
     assert len(seed_examples(seeds | {"notes.txt"}, rows)) == 4
     assert seed_examples({"000_dc7361d3392e1266.txt"}, rows) == []
     assert load_seed_rows(Path("/nonexistent/seeds_qa.jsonl")) == []
+
+
+def test_an_assistants_examples_are_worked_out_once_per_index_state(tmp_path):
+    from fakes import HashingEmbedder, ScriptedGenerator
+
+    from rag import Assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("man_tail.txt", "readme_tmux.txt"):
+        (docs / name).write_text((REALDOCS / name).read_text(encoding="utf-8")[:3000], encoding="utf-8")
+    assistant = Assistant.open(docs, tmp_path / "index", embedder=HashingEmbedder(), generator=ScriptedGenerator({}))
+    searches = []
+    search = assistant.search
+    assistant.search = lambda question, k=None: searches.append(question) or search(question, k)
+    first = assistant.example_questions()
+    asked = len(searches)
+    assert "What is a terminal multiplexer?" in first and asked
+    assert assistant.example_questions() == first and len(searches) == asked  # cached
+    (docs / "readme_tmux.txt").unlink()
+    assistant.reindex()
+    assert "What is a terminal multiplexer?" not in assistant.example_questions()  # the new index's own
