@@ -45,7 +45,7 @@ def ranked(assistant: Assistant, question: str, grounding) -> list:
     if not windows:
         return []
     cosines = assistant._sentences.cosines(vector, [w.sentence for w in windows])
-    texts = {s: read_source_text(assistant.docs, s) for s in {h.chunk.source for h in hits}}
+    texts = {s: read_source_text(assistant.docs, s, assistant.index_dir) for s in {h.chunk.source for h in hits}}
     scored = score_windows(question, windows, cosines, assistant.store.lexical.idf, grounding.coverage_weight,
                            grounding.rank_weight, grounding.context_weight)
     return order_evidence(question, [s for s in scored if is_current(s, texts)])

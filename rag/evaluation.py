@@ -69,9 +69,7 @@ class EvalResult:
     def wrong(self) -> bool:
         """An answer given that should not have been: it lacks every expected answer, or
         the question has none. An abstention is never wrong (only unhelpful)."""
-        if self.answer.abstained:
-            return False
-        return not self.question.answerable or not contains_answer(self.answer.text, self.question.answers)
+        return not self.answer.abstained and not self.correct
 
     @property
     def evidence_at_1(self) -> bool | None:

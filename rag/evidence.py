@@ -222,11 +222,14 @@ def score_windows(question: str, windows: list[Window], cosines: list[float],
     """
     stems = question_stems(question)
     weights = idf(stems) if stems else {}
-    scored, ranks = [], {}
+    scored, ranks, named = [], {}, {}  # named: the terms of each file's name
     for window, cosine in zip(windows, cosines):
         rank = ranks.setdefault(id(window.hit), len(ranks))
         # a manual's lines don't repeat its name: the file's name counts as said
-        found = set(evidence_terms(window.quoted_text)) | set(terms(re.sub(r"[\W_]+", " ", window.hit.chunk.source)))
+        source = window.hit.chunk.source
+        if source not in named:
+            named[source] = set(terms(re.sub(r"[\W_]+", " ", source)))
+        found = set(evidence_terms(window.quoted_text)) | named[source]
         cov = coverage(weights, found)
         if context_weight and window.previous_start >= 0 and window.quoted_text == window.sentence:
             gain = coverage(weights, found | set(evidence_terms(window.previous))) - cov

@@ -271,6 +271,9 @@ class LlamaGenerator:
         """The prompt with its passages cut to the context left after the answer
         (prompting.fit_prompt): a long passage never makes a question fail."""
         room = self.settings.n_ctx - (prompt.max_tokens or self.settings.max_tokens) - CONTEXT_MARGIN
+        used = self.prompt_tokens(prompt)
+        if used <= room:  # the usual case: counted once
+            return prompt
         prompt = fit_prompt(prompt, room, self.prompt_tokens)
         used = self.prompt_tokens(prompt)
         if used > room:  # not even the question and instructions fit

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from .answer_entities import document_subjects
 from .answer_rules import evidence_problem, heading_problem, quote_type_problem, span_problem
+from .answer_types import _WORD
 from .chunking import line_of, line_starts
 from .evidence import ScoredWindow, is_label, question_stems
 from .lexical import terms
 from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Citation, Evidence
 
-_WORD = re.compile(r"[^\W_]+(?:[-'.][^\W_]+)*")
 _TRIM = " \t\n\"'“”‘’`.,;:!?()[]"
 
 
@@ -226,10 +226,11 @@ def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
     best = choose(checked)
     if best is not None:
         first = citation_of(best.evidence, best.reading.scored)
-        rest = [citation_of(evidence_of(s, texts[s.window.hit.chunk.source]), s) for s in usable
-                if (s.window.hit.chunk.source, s.window.context_start) != (first[0].source, first[0].start_char)]
+        others = [s for s in usable
+                  if (s.window.hit.chunk.source, s.window.context_start) != (first[0].source, first[0].start_char)]
+        rest = [citation_of(evidence_of(s, texts[s.window.hit.chunk.source]), s) for s in others[: most_evidence - 1]]
         span = first[0].highlighted
-        return _reply(SHORT, span, span, [first, *rest[: most_evidence - 1]])
+        return _reply(SHORT, span, span, [first, *rest])
     reasons = "; ".join(dict.fromkeys(c.problem for c in checked if c.problem))
     if not usable:
         top = f"{scored[0].score:.2f}" if scored else "none"

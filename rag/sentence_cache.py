@@ -27,10 +27,6 @@ class SentenceVectors:
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._vectors)
-
     def cosines(self, vector: np.ndarray, sentences: list[str]) -> list[float]:
         """The cosine of `vector` (a normalised question embedding) with each sentence."""
         with self._lock:
