@@ -122,7 +122,7 @@ def _unsupported(path: Path, settings: LoadingSettings) -> str:
             head = handle.read(8192)
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc}); check its permissions"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if looks_binary(head):
         return f"unknown binary format; only {kinds} files are read (convert it to one of them)"
     return f"not a supported format; rag reads {kinds} files (rename it to .txt if it is plain text)"
 
@@ -198,8 +198,7 @@ class DocumentReader:
         sha256 = hashlib.sha256(data).hexdigest()
         if kind not in (None, "text"):
             return self._extract(found, kind, sha256)
-        utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-        if b"\x00" in data[:8192] and not utf16:
+        if looks_binary(data):
             return SkippedFile(found.source, "binary file (contains NUL bytes); only plain text is indexed")
         text = decode_text(data)
         if text is None:
@@ -242,6 +241,15 @@ def read_document(found: FoundFile, settings: LoadingSettings) -> Document | Ski
     """Read one file on its own (a PDF, DOCX or HTML file starts a parser process for it)."""
     with DocumentReader(settings) as reader:
         return reader.read(found)
+
+
+def looks_binary(data: bytes) -> bool:
+    r"""NUL bytes in the first 8 KB, unless it starts with a UTF-16 byte-order mark.
+
+    >>> looks_binary(b"ELF\x00\x01"), looks_binary("hi".encode("utf-16")), looks_binary(b"text")
+    (True, False, False)
+    """
+    return b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def decode_text(data: bytes) -> str | None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import available_cores
 from .embedding import SMALL_BATCH  # up to this many texts run on one thread, as with torch
 from .errors import ModelError
 
@@ -129,7 +130,7 @@ class OnnxEmbedder:
         # therefore run one text per run at int8: the same question always gets the same
         # vector, and so the same abstention decision. Indexing batches keep the speed.
         size = 1 if small and self.precision != "fp32" else INDEXING_BATCH
-        workers = 1 if small else INDEXING_WORKERS or _usable_cores()
+        workers = 1 if small else INDEXING_WORKERS or available_cores()
         # one thread per run; a large call runs `workers` runs at once (see INDEXING_WORKERS),
         # and with one worker, as before, one run at a time on all cores
         session = self._session(1 if small or workers > 1 else 0)
@@ -177,13 +178,6 @@ def embed_in_batches(batches: list[list[int]], run: Callable[[list[int]], np.nda
         for batch, result in zip(batches, pool.map(run, batches)):
             vectors[batch] = result
     return vectors
-
-
-def _usable_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _model_file(precision: str) -> str:
