@@ -54,7 +54,7 @@ from rag.chat_view import (  # noqa: E402
     sources_section,
     upload_message,
 )
-from rag.cli import DOCS_HELP  # noqa: E402
+from rag.cli_args import DOCS_HELP  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 from rag.page_image import PageImages  # noqa: E402
 
