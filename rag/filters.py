@@ -17,6 +17,7 @@ case, and a leading `./` is ignored.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -62,8 +63,11 @@ def glob_regex(pattern: str) -> re.Pattern:
     [True, True, False]
     >>> [bool(glob_regex("reports/**/*.md").fullmatch(s)) for s in ("reports/a.md", "reports/x/y/a.md", "a.md")]
     [True, True, False]
-    >>> glob_regex("notes_[0-9]?.txt").pattern
-    'notes_[0-9][^/]\\\\.txt'
+    >>> [bool(glob_regex("notes_[0-9]?.txt").fullmatch(s)) for s in ("notes_17.txt", "notes_x7.txt", "notes_1/.txt")]
+    [True, False, False]
+    >>> glob_regex("[z-a].txt")
+    Traceback (most recent call last):
+    rag.errors.FilterError: source pattern '[z-a].txt' is not a valid pattern (bad character range z-a); write ranges low to high, as in [a-z]
     """
     out, i = [], 0
     while i < len(pattern):
@@ -79,16 +83,26 @@ def glob_regex(pattern: str) -> re.Pattern:
         elif pattern[i] == "?":
             out.append("[^/]")
             i += 1
-        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) != -1:
-            inside = pattern[i + 1:end]
-            negate = inside.startswith("!")
-            inside = re.sub(r"([\\^\[])", r"\\\1", inside[1:] if negate else inside)
-            out.append(f"[{'^' if negate else ''}{inside}]")
+        elif pattern[i] == "[" and (end := _class_end(pattern, i)) != -1:
+            negate = pattern[i + 1] == "!"
+            inside = re.sub(r"([\\^\[])", r"\\\1", pattern[i + 1 + negate:end])
+            out.append(f"[^{inside}/]" if negate else f"[{inside}]")  # never "/": a name's character
             i = end + 1
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    return re.compile("".join(out), re.IGNORECASE)
+    try:
+        return re.compile("".join(out), re.IGNORECASE)
+    except re.error as exc:
+        raise FilterError(f"source pattern {pattern!r} is not a valid pattern ({exc.msg}); write ranges "
+                          f"low to high, as in [a-z]") from None
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Where the `[...]` set opened at `start` closes (-1: it doesn't, "[" is literal); a
+    "]" right after "[" or "[!" belongs to the set."""
+    first = start + 1 + (pattern[start + 1:start + 2] == "!")
+    return pattern.find("]", first + 1)
 
 
 def source_matches(pattern: str, source: str) -> bool:
@@ -147,11 +161,12 @@ class DocumentFilter:
     until: date | None = None
 
     def __post_init__(self):
-        sources = (self.sources,) if isinstance(self.sources, str) else tuple(self.sources or ())
+        sources = _patterns(self.sources)
         for pattern in sources:
-            if not isinstance(pattern, str) or not pattern.strip():
+            if not pattern.strip():
                 raise FilterError(f"source pattern {pattern!r} is empty; give a file name or a pattern "
                                   f"such as '*.pdf' or 'reports/**'")
+            glob_regex(pattern.strip().removeprefix("./"))  # a malformed pattern fails here, not mid-search
         since = None if self.since is None else parse_day(self.since, "since")
         until = None if self.until is None else parse_day(self.until, "until")
         if since and until and since > until:
@@ -172,7 +187,8 @@ class DocumentFilter:
         Traceback (most recent call last):
         rag.errors.FilterError: sources is an empty list, which allows no file; leave it out (None) to search every file, or give patterns such as '*.pdf'
         """
-        if sources is not None and not isinstance(sources, str) and not list(sources):
+        sources = None if sources is None else _patterns(sources)
+        if sources == ():
             raise FilterError("sources is an empty list, which allows no file; leave it out (None) to "
                               "search every file, or give patterns such as '*.pdf'")
         if sources is None and since is None and until is None:
@@ -203,6 +219,18 @@ class DocumentFilter:
         if self.dated:
             parts.append(f"dated {_date_range(self.since, self.until)}")
         return ", ".join(parts)
+
+
+def _patterns(sources) -> tuple[str, ...]:
+    """Patterns as a tuple of text: one pattern alone, or a path, counts as a list of one."""
+    if isinstance(sources, (str, os.PathLike)):
+        sources = (sources,)
+    patterns = tuple(os.fspath(p) if isinstance(p, os.PathLike) else p for p in sources or ())
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise FilterError(f"source pattern {pattern!r} is not text; give file names or patterns "
+                              f"such as '*.pdf'")
+    return patterns
 
 
 def _date_range(since: date | None, until: date | None) -> str:

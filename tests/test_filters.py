@@ -169,6 +169,7 @@ def test_a_file_of_unknown_date_is_left_out_when_dates_are_bounded(assistant, do
     (docs / "best.txt").unlink()  # still indexed (no update), but its date can't be read now
     answer = assistant.ask("What is the capital of Kazakhstan?", until="2023-12-31")
     assert "best.txt" not in _sources(answer.hits)
+    assert _sources(assistant.search(QUESTION, k=20, until="2023-12-31")) == {"old.txt", "notes/log.md"}
     assert "1 file without a known date left out" in answer.reason
     assert "best.txt" in _sources(assistant.search(QUESTION, k=20, sources=["*.txt"]))  # no date bound
 
@@ -200,6 +201,23 @@ def test_a_filter_allowing_every_file_searches_as_no_filter_does(assistant):
     plain = assistant.search(QUESTION, k=6)
     assert assistant.search(QUESTION, k=6, sources=["*"]) == plain
     assert assistant._allowed_chunks(DocumentFilter(["*"]))[0] is None  # the unfiltered path itself
+
+
+@pytest.mark.parametrize("pattern,matching,other", [  # the table in docs/filters.md
+    ("report.pdf", ["report.pdf", "a/b/Report.PDF"], ["report.pdf.txt", "old_report.pdf"]),
+    ("*.pdf", ["a.pdf", "sub/b.pdf"], ["a.pdf.txt", "pdf"]),
+    ("notes/*.md", ["notes/a.md"], ["notes/2024/a.md", "x/notes/a.md", "a.md"]),
+    ("notes/**", ["notes/a.md", "notes/2024/b/c.txt"], ["notesx/a.md", "x/notes/a.md"]),
+    ("notes/", ["notes/a.md", "notes/2024/b/c.txt"], ["notes.md"]),
+    ("**/2024/*.md", ["2024/a.md", "notes/2024/a.md"], ["notes/2024/x/a.md", "2024.md"]),
+    ("minutes_0[1-3].txt", ["minutes_02.txt"], ["minutes_04.txt", "minutes_1.txt"]),
+    ("draft?.md", ["draft1.md", "sub/draftB.md"], ["draft.md", "draft12.md"]),
+    ("./a[!b].txt", ["ac.txt"], ["ab.txt", "a/.txt"]),
+])
+def test_which_names_a_pattern_matches(pattern, matching, other):
+    from rag.filters import source_matches
+
+    assert [s for s in matching + other if source_matches(pattern, s)] == matching
 
 
 def test_scope_asks_modification_times_only_when_dates_are_bounded():
