@@ -24,15 +24,18 @@ from .embedding import Embedder
 from .errors import (
     ConfigError,
     DocumentsError,
+    FilterError,
     IndexCorruptError,
     IndexLockedError,
     IndexStoreError,
     IndexVersionError,
     ModelError,
+    NoMatchingDocumentsError,
     QuestionError,
     RagError,
 )
 from .evaluation import EvalQuestion, EvalResult, evaluate, load_questions
+from .filters import DocumentFilter
 from .generation import Generator
 from .indexing import IndexReport
 from .pipeline import AnswerStream, Assistant
@@ -49,12 +52,14 @@ __all__ = [
     "Citation",
     "ConfigError",
     "Document",
+    "DocumentFilter",
     "DocumentInfo",
     "DocumentsError",
     "Embedder",
     "EvalQuestion",
     "EvalResult",
     "Evidence",
+    "FilterError",
     "GenerationSettings",
     "Generator",
     "GroundingSettings",
@@ -67,6 +72,7 @@ __all__ = [
     "LoadingSettings",
     "ModelError",
     "ModelSettings",
+    "NoMatchingDocumentsError",
     "Prompt",
     "QuestionError",
     "RagError",

@@ -1,13 +1,14 @@
 """The `rag` command: argument parsing and printing only; the work is in `Assistant`.
 
     rag index [DOCS] [--index DIR] [--rebuild] [--json]
-    rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
-    rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M]
+    rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M] [FILTER]
+    rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M] [FILTER]
     rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
                       [--retrieval-only] [--split NAME]
     rag serve [--docs DIR] [--index DIR] [--host 127.0.0.1] [--port 8000] [--api-key KEY]
 
-M is the retrieval mode: hybrid (default), dense or lexical.
+M is the retrieval mode: hybrid (default), dense or lexical. FILTER limits the files that
+may answer: --source GLOB (repeatable), --since YYYY-MM-DD, --until YYYY-MM-DD (filters.py).
 
 Library errors become one line on stderr naming the cause and the fix, and exit code 2.
 """
@@ -39,12 +40,15 @@ def _open(args, update: bool):
                           rebuild=getattr(args, "rebuild", False), log=log, progress=progress)
 
 
-def _check_question(args) -> None:
-    """Refuse an unaskable question before any indexing or model loading."""
+def _check_question(args):
+    """Refuse an unaskable question or a malformed filter before any indexing or model
+    loading; the question's DocumentFilter (None: every file)."""
     from .config import GenerationSettings
+    from .filters import DocumentFilter
     from .pipeline import validate_question
 
     validate_question(args.question, GenerationSettings().max_question_chars)
+    return DocumentFilter.of(args.sources, args.since, args.until)
 
 
 def cmd_index(args) -> int:
@@ -58,9 +62,9 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    _check_question(args)
+    document_filter = _check_question(args)
     assistant = _open(args, update=not args.no_update)
-    stream = assistant.stream(args.question)
+    stream = assistant.stream(args.question, document_filter=document_filter)
     for piece in stream:  # show the draft as it comes, on stderr, so stdout stays clean
         if not args.json and sys.stderr.isatty():
             print(piece, end="", file=sys.stderr, flush=True)
@@ -113,9 +117,9 @@ def print_evidence(answer, terminal: bool) -> None:
 
 
 def cmd_search(args) -> int:
-    _check_question(args)
+    document_filter = _check_question(args)
     assistant = _open(args, update=not args.no_update)
-    hits = assistant.search(args.question, args.top_k)
+    hits = assistant.search(args.question, args.top_k, document_filter=document_filter)
     rows = [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
              "score": round(h.score, 4), "text": h.chunk.text,
              "dense": None if h.dense is None else round(h.dense, 4),

@@ -1,7 +1,7 @@
 """The `rag` command's arguments: every subcommand, flag and its help text (no work here).
 
 cli.py runs the commands; this module only describes them, so a flag added to a group
-(`common`, `retrieval`) reaches every subcommand that takes the group.
+(`common`, `retrieval`, `filters`) reaches every subcommand that takes the group.
 """
 from __future__ import annotations
 
@@ -33,6 +33,15 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--mode", choices=RETRIEVAL_MODES,
                        help="retrieval: hybrid (BM25 + embeddings, default), dense or lexical")
 
+    def filters(p):
+        p.add_argument("--source", action="append", dest="sources", metavar="GLOB",
+                       help="search only files whose name matches (repeatable; '*.pdf', 'reports/**', "
+                            "an exact name; a pattern without '/' matches in any folder; see docs/filters.md)")
+        p.add_argument("--since", metavar="YYYY-MM-DD",
+                       help="search only files dated on or after this day (their 'date' header, else "
+                            "their modification day; files of unknown date are left out)")
+        p.add_argument("--until", metavar="YYYY-MM-DD", help="search only files dated on or before this day")
+
     p = sub.add_parser("index", help="build or update the index; prints what changed")
     p.add_argument("docs", nargs="?", help=DOCS_HELP)
     p.add_argument("--rebuild", action="store_true", help="embed everything again from scratch")
@@ -42,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("question")
         retrieval(p)
+        filters(p)
         p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
         if name == "ask":
             p.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
