@@ -10,6 +10,7 @@ The seams: `Assistant.open(embedder=..., generator=...)` takes any `Embedder` an
 `evaluate(assistant, load_questions(path))` is the loop behind `rag eval`.
 Heavy libraries (torch, sentence-transformers, faiss, llama_cpp) load only when used.
 """
+from .collections import CollectionInfo, list_collections
 from .config import (
     ChunkingSettings,
     GenerationSettings,
@@ -22,6 +23,7 @@ from .config import (
 from .documents import AddedFile, DocumentInfo
 from .embedding import Embedder
 from .errors import (
+    CollectionError,
     ConfigError,
     DocumentsError,
     IndexCorruptError,
@@ -47,6 +49,8 @@ __all__ = [
     "Chunk",
     "ChunkingSettings",
     "Citation",
+    "CollectionError",
+    "CollectionInfo",
     "ConfigError",
     "Document",
     "DocumentInfo",
@@ -73,5 +77,6 @@ __all__ = [
     "RetrievalSettings",
     "Settings",
     "evaluate",
+    "list_collections",
     "load_questions",
 ]
