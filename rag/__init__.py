@@ -8,6 +8,8 @@
 The seams: `Assistant.open(embedder=..., generator=...)` takes any `Embedder` and
 `Generator` (one method each), and `settings=` a `Settings` made of its stage groups.
 `evaluate(assistant, load_questions(path))` is the loop behind `rag eval`.
+`Assistant.open(collection="notes")` opens a named index with its own documents folder,
+and `list_collections()` lists them (collections.py, docs/collections.md).
 Heavy libraries (torch, sentence-transformers, faiss, llama_cpp) load only when used.
 """
 from .collections import CollectionInfo, list_collections
