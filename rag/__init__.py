@@ -8,8 +8,11 @@
 The seams: `Assistant.open(embedder=..., generator=...)` takes any `Embedder` and
 `Generator` (one method each), and `settings=` a `Settings` made of its stage groups.
 `evaluate(assistant, load_questions(path))` is the loop behind `rag eval`.
+`Assistant.open(collection="notes")` opens a named index with its own documents folder,
+and `list_collections()` lists them (collections.py, docs/collections.md).
 Heavy libraries (torch, sentence-transformers, faiss, llama_cpp) load only when used.
 """
+from .collections import CollectionInfo, list_collections
 from .config import (
     ChunkingSettings,
     GenerationSettings,
@@ -22,6 +25,7 @@ from .config import (
 from .documents import AddedFile, DocumentInfo
 from .embedding import Embedder
 from .errors import (
+    CollectionError,
     ConfigError,
     DocumentsError,
     FilterError,
@@ -50,6 +54,8 @@ __all__ = [
     "Chunk",
     "ChunkingSettings",
     "Citation",
+    "CollectionError",
+    "CollectionInfo",
     "ConfigError",
     "Document",
     "DocumentFilter",
@@ -79,5 +85,6 @@ __all__ = [
     "RetrievalSettings",
     "Settings",
     "evaluate",
+    "list_collections",
     "load_questions",
 ]

@@ -1,11 +1,14 @@
 """The `rag` command: argument parsing and printing only; the work is in `Assistant`.
 
-    rag index [DOCS] [--index DIR] [--rebuild] [--json]
+    rag index [DOCS] [--index DIR] [--collection NAME] [--rebuild] [--json]
     rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M] [FILTER]
     rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M] [FILTER]
     rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
                       [--retrieval-only] [--split NAME]
     rag serve [--docs DIR] [--index DIR] [--host 127.0.0.1] [--port 8000] [--api-key KEY]
+    rag collections [--index DIR] [--json]
+
+Every command but `collections` takes --collection NAME (collections.py).
 
 M is the retrieval mode: hybrid (default), dense or lexical. FILTER limits the files that
 may answer: --source GLOB (repeatable), --since YYYY-MM-DD, --until YYYY-MM-DD (filters.py).
@@ -35,7 +38,7 @@ def _open(args, update: bool):
     log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
     # a progress bar on a terminal only, never with --json (TerminalProgress checks for a TTY)
     progress = no_progress if args.json else TerminalProgress(sys.stderr)
-    return open_assistant(args.docs, args.index, settings=settings,
+    return open_assistant(args.docs, args.index, collection=args.collection, settings=settings,
                           model=getattr(args, "model", None), update=update,
                           rebuild=getattr(args, "rebuild", False), log=log, progress=progress)
 
@@ -184,7 +187,21 @@ def cmd_serve(args) -> int:
 
 
 API_KEY_ENV_VAR = "RAG_API_KEY"
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval, "serve": cmd_serve}
+
+
+def cmd_collections(args) -> int:
+    from .collections import format_collections, list_collections
+
+    found = list_collections(args.index)
+    if args.json:
+        print(json.dumps({"collections": [c.to_dict() for c in found]}, indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(format_collections(found)))
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval, "serve": cmd_serve,
+            "collections": cmd_collections}
 
 
 def main(argv: list[str] | None = None, open_assistant=None) -> int:

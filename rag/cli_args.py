@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 
+from .collections import DEFAULT_INDEX, ROOT_ENV
 from .config import EMBEDDING_BACKENDS, RETRIEVAL_MODES
 
-DEFAULT_INDEX = "index"
 DOCS_HELP = "documents folder (default: the one the index was built from, else seeds)"
+COLLECTION_HELP = (f"a named index with its own documents folder, kept in ${ROOT_ENV}/NAME (default: "
+                   f"collections/NAME); created by: rag index DOCS --collection NAME; list: rag collections")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,6 +24,7 @@ def parser() -> argparse.ArgumentParser:
         if not docs_positional:
             p.add_argument("--docs", help=DOCS_HELP)
         p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
+        p.add_argument("--collection", metavar="NAME", help=COLLECTION_HELP)
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--embedding-model", help="local sentence-transformers folder (default: all-MiniLM-L6-v2)")
         p.add_argument("--embedding-backend", choices=EMBEDDING_BACKENDS,
@@ -76,4 +79,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
     p.add_argument("--model", help="GGUF file to answer with")
     common(p)
+
+    p = sub.add_parser("collections", help="list the collections: the default index and the named ones")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="the default collection's index folder (default: index)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser

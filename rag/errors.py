@@ -3,8 +3,9 @@
     RagError                     base class: catch this to catch them all
     ├── ConfigError              a setting or argument is invalid
     │   ├── QuestionError        the question is empty, too long or not text
-    │   └── FilterError          a document filter is malformed (a bad date, an empty pattern)
-    │       └── NoMatchingDocumentsError  the filter leaves no indexed file to search
+    │   ├── FilterError          a document filter is malformed (a bad date, an empty pattern)
+    │   │   └── NoMatchingDocumentsError  the filter leaves no indexed file to search
+    │   └── CollectionError      a collection name is invalid, unknown or disagrees with --index
     ├── DocumentsError           the documents folder is missing, empty or unreadable
     ├── ModelError               a model file is missing, unreadable or not a model
     └── IndexStoreError          the saved index can't be used
@@ -36,6 +37,10 @@ class FilterError(ConfigError):
 
 class NoMatchingDocumentsError(FilterError):
     """A question's document filter matches none of the indexed files."""
+
+
+class CollectionError(ConfigError):
+    """A collection can't be opened by that name (collections.py)."""
 
 
 class DocumentsError(RagError):

@@ -24,6 +24,7 @@ import numpy as np
 from .answer_stream import AnswerStream, question_filter, settings_keywords
 from .answerability import abstention_reason, answerability
 from .answering_models import AnsweringModels
+from .collections import DEFAULT, DEFAULT_INDEX, check_exists, collection_index
 from .concurrency import serial
 from .config import Settings
 from .conversation import rewrite_followup
@@ -54,8 +55,9 @@ class Assistant(DocumentAdmin, AnsweringModels):
 
     def __init__(self, store: VectorStore, embedder: Embedder, settings: Settings,
                  docs: str | Path, index: str | Path, generator: Generator | None = None,
-                 report: IndexReport | None = None):
+                 report: IndexReport | None = None, collection: str = DEFAULT):
         self.store = store
+        self.collection = collection  # its name; "default" is the index in --index (collections.py)
         self.embedder = serial(embedder)  # shared by questions and indexing (concurrency.py)
         self.settings = settings
         self.docs = Path(docs)
@@ -68,8 +70,8 @@ class Assistant(DocumentAdmin, AnsweringModels):
         self._sentences = SentenceVectors(self.embedder)
 
     @classmethod
-    def open(cls, docs: str | Path | None = None, index: str | Path = "index", *,
-             settings: Settings | None = None, model: str | None = None,
+    def open(cls, docs: str | Path | None = None, index: str | Path = DEFAULT_INDEX, *,
+             collection: str | None = None, settings: Settings | None = None, model: str | None = None,
              embedder: Embedder | None = None, generator: Generator | None = None,
              update: bool = True, rebuild: bool = False, log: Log = lambda _: None,
              progress: Progress = no_progress) -> "Assistant":
@@ -79,7 +81,15 @@ class Assistant(DocumentAdmin, AnsweringModels):
         `update=False` the saved index is used as it is (and must exist); `docs` is then
         only where quotes are checked. `model` is a GGUF path; by default RAG_MODEL, a
         GGUF in models/, or the bundled default. `progress` hears of indexing (progress.py).
+
+        `collection` opens a named collection instead: its index is in
+        `$RAG_COLLECTIONS_DIR/NAME` (default `collections/NAME`), and its documents are the
+        folder it was first built from (collections.py). Opening another collection with
+        `embedder=` and `generator=` of an open Assistant reuses its loaded models.
         """
+        collection, index = collection_index(collection, index)
+        if docs is None:
+            check_exists(collection, index)
         docs, why = documents_folder(docs, index, update)
         settings = (settings or Settings()).validate().with_model(model)
         if settings.models.gguf_path and generator is None:
@@ -94,8 +104,10 @@ class Assistant(DocumentAdmin, AnsweringModels):
                 raise DocumentsError(
                     f"documents folder {str(docs)!r} is missing, so quotes can't be checked against "
                     f"it; pass the folder where the files are now (--docs DIR)")
+        if collection != DEFAULT:
+            log(f"collection: {collection} (index in {index})")
         log(f"documents: {docs} ({why})")  # once it is open: an error stays one line
-        return cls(store, embedder, settings, docs, index, generator, report)
+        return cls(store, embedder, settings, docs, index, generator, report, collection)
 
     def search(self, question: str, k: int | None = None, mode: str | None = None, *, sources=None,
                since=None, until=None, document_filter: DocumentFilter | None = None) -> list[Hit]:
