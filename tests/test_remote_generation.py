@@ -103,13 +103,16 @@ def test_completions_through_a_server_run_side_by_side(seeds_copy, tmp_path):
 def test_no_gguf_is_looked_for_assembled_or_loaded(seeds_copy, tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_MODEL", str(tmp_path / "missing.gguf"))  # set, but the server answers
     loaded = dict(generation_module._LOADED)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "other.gguf").write_bytes(b"GGUF")  # not offered: the server's model answers
     with FakeModelServer(SCRIPT, **BASE).serving() as server:
         assistant = open_remote(seeds_copy, tmp_path, server)
         assistant.warm_up()
         assert assistant.model_choices() == []
         assert assistant.ask(MINISTER_Q).text == "Rashid Meredov"
     assert server.completions()[0]["body"]["max_tokens"] == 1, "warm-up asked the server for one token"
-    assert list((tmp_path / "models").iterdir()) == [] and generation_module._LOADED == loaded
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["other.gguf"]
+    assert generation_module._LOADED == loaded
 
 
 def test_a_question_may_name_another_server(seeds_copy, tmp_path):
