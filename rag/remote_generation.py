@@ -20,15 +20,13 @@ from collections.abc import Iterator
 
 from .config import LLM_API_KEY_ENV_VAR, LLM_BASE_URL_ENV_VAR, GenerationSettings, ModelSettings
 from .errors import ModelError
-from .generation import CHAT_TOKENS_PER_MESSAGE, CONTEXT_MARGIN
+from .generation import CONTEXT_MARGIN
 from .prompting import Prompt, fit_prompt
 from .server_api import api_root, choose_api, error_message, event_text, short_model_name, sse_data
 
 # Prompts are cut to generation.n_ctx counting 3 characters a token: a cautious estimate
 # that needs no round trip (English runs near 4 a token), as prompting.passage_budget does.
 CHARS_PER_TOKEN = 3
-# Status codes of an optional probe (/props, /tokenize) that mean "not this server".
-_ABSENT = (400, 404, 405, 422, 501)
 
 
 def server_key(models: ModelSettings) -> tuple:
@@ -96,16 +94,14 @@ class OpenAIServerGenerator:
         yield from self._stream(url, body)
 
     def fit(self, prompt: Prompt) -> Prompt:
-        """The prompt with its passages cut to generation.n_ctx less the answer, by the
-        character estimate; the server refuses what still does not fit its own context."""
+        """A completion prompt with its passage cut to generation.n_ctx less the answer, by
+        the character estimate; the server refuses what still does not fit its own context.
+        A chat prompt is left as it is: its passages were chosen within the same estimate
+        (prompting.passage_budget), and cutting by it twice would lose words for nothing."""
+        if self.uses_chat_template:
+            return prompt
         room = self.settings.n_ctx - (prompt.max_tokens or self.settings.max_tokens) - CONTEXT_MARGIN
-        return fit_prompt(prompt, room, self.estimated_tokens)
-
-    def estimated_tokens(self, prompt: Prompt) -> int:
-        if not self.uses_chat_template:
-            return len(prompt.completion) // CHARS_PER_TOKEN + 1
-        text = sum(len(m["content"]) for m in prompt.messages)
-        return text // CHARS_PER_TOKEN + CHAT_TOKENS_PER_MESSAGE * len(prompt.messages)
+        return fit_prompt(prompt, room, lambda p: len(p.completion) // CHARS_PER_TOKEN + 1)
 
     # --- HTTP ---
 
@@ -147,10 +143,8 @@ class OpenAIServerGenerator:
     def _optional(self, method: str, url: str, **options):
         """A probe's JSON, or None when the server has no such endpoint."""
         response = self._request(method, url, **options)
-        if response.status_code in _ABSENT:
+        if response.status_code >= 400:  # absent, or refused: a wrong key shows on the real request
             return None
-        if response.status_code >= 400:
-            raise self._http_error(url, response.status_code, response.text)
         try:
             return response.json()
         except ValueError:

@@ -16,6 +16,7 @@ from rag import Assistant, ConfigError, ModelError, Settings
 from rag import generation as generation_module
 from rag.cli import main as rag_main
 from rag.config import ModelSettings
+from rag.prompting import build_reading_prompt
 from rag.remote_generation import OpenAIServerGenerator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -84,6 +85,16 @@ def test_a_restated_draft_is_retried_with_its_first_token_forbidden(seeds_copy, 
     biases = [r["body"]["logit_bias"] for r in server.completions() if "logit_bias" in r["body"]]
     # the tokenizer's BOS is not what gets forbidden: the word's first token, with and without a space
     assert biases and biases[0] == {str(t): -100.0 for t in sorted([token("Muzaffar"), token(" Muzaffar")])}
+
+
+def test_a_long_reading_prompt_is_cut_to_the_context_not_refused():
+    with FakeModelServer(SCRIPT, **BASE).serving() as server:
+        generator = OpenAIServerGenerator(server.base_url, Settings().generation)
+        passage = " ".join(["Ana met Bo in the long hall."] * 1000)  # 29,000 characters
+        assert "".join(generator.generate(build_reading_prompt("Who met Bo?", passage, max_tokens=32)))
+    sent = server.completions()[0]["body"]["prompt"]
+    assert 2000 * 2 < len(sent) <= (2048 - 32 - 16) * 3, "3 characters a token, in generation.n_ctx"
+    assert sent.endswith("Ana met Bo in the long hall.\nQuestion: Who met Bo?\nAnswer:")
 
 
 def test_completions_through_a_server_run_side_by_side(seeds_copy, tmp_path):
