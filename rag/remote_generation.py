@@ -16,6 +16,7 @@ POST /extras/tokenize or llama.cpp's and vLLM's POST /tokenize. A server with ne
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from .config import LLM_API_KEY_ENV_VAR, LLM_BASE_URL_ENV_VAR, GenerationSettings, ModelSettings
@@ -63,7 +64,7 @@ class OpenAIServerGenerator:
         self._tokenize_url, self._tokenize_field = self._find_tokenizer(root)
         # llama-cpp-python's server defaults repeat_penalty to 1.1 where the in-process model
         # uses 1.0 (llama.cpp's server does too): set it, so both read prompts alike.
-        # Other servers don't know the field (OpenAI's own refuses unknown fields).
+        # Other servers get standard fields only: a strict one may refuse unknown ones.
         self.llama_cpp = isinstance(props, dict) or self._tokenize_url is not None
         self._prefix: list[int] | None = None  # what the tokenizer adds in front (BOS)
         self._first_tokens: dict[str, int | None] = {}
@@ -121,7 +122,7 @@ class OpenAIServerGenerator:
                 for event in events:
                     if isinstance(event, dict) and event.get("error"):
                         raise ModelError(f"the model server at {url} stopped with an error: "
-                                         f"{error_message(str(event.get('error')))}; see the server's log")
+                                         f"{error_message(json.dumps(event))}; see the server's log")
                     piece = event_text(event)
                     if piece:
                         yield piece

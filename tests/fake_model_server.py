@@ -4,8 +4,8 @@ It streams scripted answers (question substring -> answer, or a list of answers 
 it gives the first whose first token the request's logit_bias does not forbid) word by
 word as server-sent events, and records every request. Switches make it behave like the
 servers rag must cope with: a llama.cpp-like /props, llama-cpp-python's /extras/tokenize
-(a word tokenizer that puts BOS in front), a bearer key, an HTTP error, a pause between
-pieces, a server that never answers.
+(a word tokenizer that puts BOS in front), a bearer key, an HTTP error, an error event in
+the stream, a pause between pieces, a server that never answers.
 """
 from __future__ import annotations
 
@@ -35,9 +35,10 @@ def tokenize(text: str, bos: bool = True) -> list[int]:
 class FakeModelServer:
     def __init__(self, script: dict, model: str = "fake-model", props: dict | None = None,
                  tokenizer: bool = False, key: str | None = None, status: int | None = None,
-                 error: str = "", pause: float = 0.0, hang: bool = False):
+                 error: str = "", pause: float = 0.0, hang: bool = False, stream_error: str = ""):
         self.script, self.model, self.props, self.tokenizer = script, model, props, tokenizer
         self.key, self.status, self.error, self.pause, self.hang = key, status, error, pause, hang
+        self.stream_error = stream_error  # sent as an error event after the first piece
         self.requests: list[dict] = []  # {"path", "headers", "body"} of each request
         self.running = 0
         self.most_at_once = 0  # completions in flight at the same time, at most
@@ -108,6 +109,8 @@ class FakeModelServer:
                         await asyncio.sleep(self.pause)
                         choice = {"delta": {"content": piece}} if chat else {"text": piece}
                         yield f"data: {json.dumps({'choices': [choice]})}\n\n"
+                        if self.stream_error:
+                            yield f"data: {json.dumps({'error': {'message': self.stream_error}})}\n\n"
                     yield "data: [DONE]\n\n"
                 finally:
                     self.running -= 1

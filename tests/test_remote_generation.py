@@ -175,6 +175,12 @@ def test_a_server_error_gives_its_status_and_message(seeds_copy, tmp_path):
             open_remote(seeds_copy, tmp_path, server).ask(MINISTER_Q)
 
 
+def test_an_error_in_the_stream_stops_the_answer_with_the_servers_message(seeds_copy, tmp_path):
+    with FakeModelServer(SCRIPT, stream_error="context overflow", **BASE).serving() as server:
+        with pytest.raises(ModelError, match=r"/v1/completions stopped with an error: context overflow; "):
+            open_remote(seeds_copy, tmp_path, server).ask(MINISTER_Q)
+
+
 def test_cli_flags_reach_the_server(seeds_copy, tmp_path, capsys):
     with FakeModelServer(SCRIPT, model="served-name").serving() as server:
         code = rag_main(["ask", MINISTER_Q, "--docs", str(seeds_copy), "--index", str(tmp_path / "idx"), "--json",
