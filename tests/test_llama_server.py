@@ -1,6 +1,7 @@
 """llama-cpp-python's own OpenAI-compatible server as the answering model (slow: the real
 models). The default GGUF served over HTTP must answer seed questions as it does in this
-process: the same drafts, short answer and citations."""
+process: the same drafts, short answer and citations; so must a GGUF with a chat template,
+through /chat/completions."""
 import dataclasses
 import json
 from pathlib import Path
@@ -38,3 +39,19 @@ def test_the_default_model_served_by_llama_cpp_python_answers_as_in_process(llam
         [(c.source, c.start_line, c.end_line, c.quote) for c in here.citations]
     if seed == "dev04":
         assert there.short_answer == "Rashid Meredov"
+
+
+@pytest.mark.slow
+def test_a_chat_template_model_served_answers_through_chat_as_in_process(chat_gguf, seeds_copy, tmp_path):
+    local = Assistant.open(seeds_copy, tmp_path / "idx", model=str(chat_gguf))
+    question = SEEDS["dev04"]
+    here = local.ask(question)
+    with served_llama(chat_gguf, tmp_path / "server.log") as url:
+        models = dataclasses.replace(local.settings.models, gguf_path=None, llm_base_url=url)
+        remote = Assistant.open(seeds_copy, tmp_path / "idx", embedder=local.embedder.wrapped, update=False,
+                                settings=dataclasses.replace(local.settings, models=models))
+        there = remote.ask(question)
+    assert remote.generator.api == "chat", "auto: a model that is not the bundled base model gets chat"
+    assert there.draft == here.draft and there.draft.strip()
+    assert (there.kind, there.short_answer, [c.quote for c in there.citations]) == \
+        (here.kind, here.short_answer, [c.quote for c in here.citations])
