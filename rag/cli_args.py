@@ -103,5 +103,6 @@ def parser() -> argparse.ArgumentParser:
                    help="another host name the API may be reached by (repeatable)")
     p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
     p.add_argument("--model", help="GGUF file to answer with")
+    model_server(p)
     common(p)
     return parser

@@ -13,10 +13,8 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import threading
-import time
 
-from local_ports import free_port
+from served_api import served
 
 BOS = 1
 
@@ -42,8 +40,7 @@ class FakeModelServer:
         self.requests: list[dict] = []  # {"path", "headers", "body"} of each request
         self.running = 0
         self.most_at_once = 0  # completions in flight at the same time, at most
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.base_url = ""  # set by serving()
 
     def completions(self) -> list[dict]:
         return [r for r in self.requests if r["path"].endswith("completions")]
@@ -92,8 +89,8 @@ class FakeModelServer:
                 return refused(request)
             if self.status:
                 return JSONResponse({"error": {"message": self.error, "code": self.status}}, self.status)
-            if self.hang:
-                await asyncio.sleep(60)
+            while self.hang and not await request.is_disconnected():  # until the client gives up
+                await asyncio.sleep(0.05)
             chat = request.url.path.endswith("chat/completions")
             words = self.draft(body).split(" ")
             pieces = [w if i == 0 else " " + w for i, w in enumerate(words)]
@@ -126,19 +123,7 @@ class FakeModelServer:
 
     @contextlib.contextmanager
     def serving(self):
-        import uvicorn
-
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning",
-                                timeout_graceful_shutdown=1, lifespan="off")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "the fake model server did not start"
-            time.sleep(0.01)
-        try:
+        """Serve it (tests/served_api.py) while the block runs; `base_url` is its /v1."""
+        with served(self.app()) as root:
+            self.base_url = f"{root}/v1"
             yield self
-        finally:
-            server.should_exit = True
-            thread.join(10)

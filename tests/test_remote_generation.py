@@ -15,6 +15,8 @@ from local_ports import free_port
 from rag import Assistant, ConfigError, ModelError, Settings
 from rag import generation as generation_module
 from rag.cli import main as rag_main
+from rag.cli_args import model_server_settings
+from rag.cli_args import parser as rag_parser
 from rag.config import ModelSettings
 from rag.prompting import build_reading_prompt
 from rag.remote_generation import OpenAIServerGenerator
@@ -191,6 +193,14 @@ def test_cli_flags_reach_the_server(seeds_copy, tmp_path, capsys):
     assert not [r for r in server.requests if r["path"] == "/v1/models"], "--llm-model: no need to ask"
     assert {r["body"]["model"] for r in server.completions()} == {"chosen"}
     assert {r["headers"]["authorization"] for r in server.completions()} == {"Bearer k1"}
+
+
+@pytest.mark.parametrize("command", [["ask", "Who?"], ["eval", "qa.jsonl"], ["serve"]])
+def test_every_command_that_answers_takes_the_server_flags(command):
+    args = rag_parser().parse_args([*command, "--llm-base-url", "http://gpu:8000/v1", "--llm-model", "m",
+                                    "--llm-api-key", "k", "--llm-api", "chat"])
+    assert ModelSettings(**model_server_settings(args)) == ModelSettings(
+        llm_base_url="http://gpu:8000/v1", llm_model="m", llm_api_key="k", llm_api="chat")
 
 
 def test_the_app_takes_the_same_flags_and_warms_the_server(seeds_copy, tmp_path, capsys):
