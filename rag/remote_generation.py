@@ -5,7 +5,7 @@ API: only the prompt goes out and the streamed text comes back. Retrieval, the g
 the evidence and every check of the answer stay in this process (pipeline.py); nothing
 here decides what is shown. Base models go to POST /completions (`prompt`, `stop`),
 models with a chat template to POST /chat/completions (`messages`); which one is
-server_api.choose_api's rule, or `llm_api`. Every failure (refused, timed out, HTTP
+remote_protocol.choose_api's rule, or `llm_api`. Every failure (refused, timed out, HTTP
 401/404/500) is a ModelError naming the URL, the cause and the fix; it never hangs
 longer than the connect or read timeout. Nothing here starts a server or retries.
 
@@ -23,7 +23,7 @@ from .config import LLM_API_KEY_ENV_VAR, LLM_BASE_URL_ENV_VAR, GenerationSetting
 from .errors import ModelError
 from .generation import CONTEXT_MARGIN
 from .prompting import Prompt, fit_prompt
-from .server_api import api_root, choose_api, error_message, event_text, short_model_name, sse_data
+from .remote_protocol import api_root, choose_api, error_message, event_text, short_model_name, sse_data
 
 # Prompts are cut to generation.n_ctx counting 3 characters a token: a cautious estimate
 # that needs no round trip (English runs near 4 a token), as prompting.passage_budget does.

@@ -1,4 +1,4 @@
-"""Pure: the OpenAI-compatible API as rag speaks it, apart from any connection.
+"""Pure: the OpenAI-compatible API as rag speaks it to a model server, without connecting.
 
 Which API a server's model takes (chat or plain completions), how a server-sent event
 stream reads, what a streamed event's text is, and the message a server's error body
