@@ -1,6 +1,7 @@
 """The chat face: a Gradio page over `rag.Assistant`. It holds no retrieval or answer logic.
 
     python app_gradio.py [--docs DIR] [--index index] [--collection NAME] [--model PATH] [--host 127.0.0.1] [--port 7860]
+                         [--llm-base-url URL [--llm-model NAME] [--llm-api-key KEY] [--llm-api API]]
 
 The documents folder follows the same rule as `rag` (rag.opening.documents_folder):
 --docs if given, else the folder the index was built from, else seeds/; the start-up
@@ -54,7 +55,7 @@ from rag.chat_view import (  # noqa: E402
     sources_section,
     upload_message,
 )
-from rag.cli_args import COLLECTION_HELP, DOCS_HELP  # noqa: E402
+from rag.cli_args import COLLECTION_HELP, DOCS_HELP, model_server, model_server_settings  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 from rag.page_image import PageImages  # noqa: E402
 
@@ -276,6 +277,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another host name the page may be reached by (repeatable); by default "
                              "only the --host address (and localhost when it is 127.0.0.1) is answered")
+    model_server(parser)
     return parser.parse_args(argv)
 
 
@@ -288,7 +290,8 @@ def start(args: argparse.Namespace, open_assistant=Assistant.open) -> Assistant:
     start-up output names it), then load and warm both models. `open_assistant` replaces
     `Assistant.open`, for tests that bring their own models."""
     say("loading the embedding model and updating the index ...")
-    settings = Settings(models=ModelSettings(embedding_backend=args.embedding_backend))
+    settings = Settings(models=ModelSettings(embedding_backend=args.embedding_backend,
+                                             **model_server_settings(args)))
     assistant = open_assistant(args.docs, args.index, collection=args.collection, settings=settings,
                                model=args.model, log=say)
     for line in assistant.report.lines():

@@ -2,10 +2,12 @@
 
     rag index [DOCS] [--index DIR] [--collection NAME] [--rebuild] [--json]
     rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M] [FILTER]
+            [--llm-base-url URL [--llm-model NAME] [--llm-api-key KEY] [--llm-api API]]
     rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M] [FILTER]
     rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
-                      [--retrieval-only] [--split NAME]
+                      [--retrieval-only] [--split NAME] [--llm-base-url URL ...]
     rag serve [--docs DIR] [--index DIR] [--host 127.0.0.1] [--port 8000] [--api-key KEY]
+              [--llm-base-url URL ...]
     rag collections [--index DIR] [--json]
 
 Every command but `collections` takes --collection NAME (collections.py).
@@ -26,12 +28,14 @@ from .types import place_label
 
 
 def _open(args, update: bool):
+    from .cli_args import model_server_settings
     from .config import ModelSettings, Settings
     from .pipeline import Assistant
 
     open_assistant = getattr(args, "open_assistant", None) or Assistant.open
     settings = Settings(models=ModelSettings(embedding_path=args.embedding_model,
-                                           embedding_backend=args.embedding_backend)).with_top_k(
+                                           embedding_backend=args.embedding_backend,
+                                           **model_server_settings(args))).with_top_k(
         getattr(args, "top_k", None)).with_mode(getattr(args, "mode", None))
     from .progress import TerminalProgress, no_progress
 

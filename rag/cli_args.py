@@ -1,18 +1,54 @@
 """The `rag` command's arguments: every subcommand, flag and its help text (no work here).
 
 cli.py runs the commands; this module only describes them, so a flag added to a group
-(`common`, `retrieval`, `filters`) reaches every subcommand that takes the group.
+(`common`, `retrieval`, `filters`, `model_server`) reaches every subcommand that takes the
+group. app_gradio.py takes the `model_server` group too.
 """
 from __future__ import annotations
 
 import argparse
 
 from .collections import DEFAULT_INDEX, ROOT_ENV
-from .config import EMBEDDING_BACKENDS, RETRIEVAL_MODES
+from .config import (
+    EMBEDDING_BACKENDS,
+    LLM_API_ENV_VAR,
+    LLM_API_KEY_ENV_VAR,
+    LLM_APIS,
+    LLM_BASE_URL_ENV_VAR,
+    LLM_MODEL_ENV_VAR,
+    RETRIEVAL_MODES,
+)
 
 DOCS_HELP = "documents folder (default: the one the index was built from, else seeds)"
 COLLECTION_HELP = (f"a named index with its own documents folder, kept in ${ROOT_ENV}/NAME (default: "
                    f"collections/NAME); created by: rag index DOCS --collection NAME; list: rag collections")
+
+
+def model_server(p) -> None:
+    """The flags that answer through an OpenAI-compatible model server instead of a GGUF."""
+    group = p.add_argument_group(
+        "model server", "answer with a model behind an OpenAI-compatible server (llama.cpp, vLLM, "
+                        "Ollama, ...) instead of a local GGUF; retrieval and the checks stay local "
+                        "(docs/model-servers.md)")
+    group.add_argument("--llm-base-url", metavar="URL",
+                       help=f"the server's OpenAI API, e.g. http://127.0.0.1:8000/v1 (default: "
+                            f"${LLM_BASE_URL_ENV_VAR}; unset: llama.cpp in this process)")
+    group.add_argument("--llm-model", metavar="NAME",
+                       help=f"the server's model name (default: ${LLM_MODEL_ENV_VAR}, else the first "
+                            f"the server lists)")
+    group.add_argument("--llm-api-key", metavar="KEY",
+                       help=f"bearer key for the server (default: ${LLM_API_KEY_ENV_VAR}; the environment "
+                            f"variable keeps the key out of your shell history)")
+    group.add_argument("--llm-api", choices=LLM_APIS,
+                       help=f"chat (/chat/completions, models with a chat template), completions "
+                            f"(/completions, base models) or auto (default: ${LLM_API_ENV_VAR}, else auto: "
+                            f"completions for a base model, else chat)")
+
+
+def model_server_settings(args: argparse.Namespace) -> dict:
+    """The `model_server` flags as ModelSettings fields (None where not given, so the
+    environment variables fill them)."""
+    return {field: getattr(args, field, None) for field in ("llm_base_url", "llm_model", "llm_api_key", "llm_api")}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -58,6 +94,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
         if name == "ask":
             p.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
+            model_server(p)
         common(p)
 
     p = sub.add_parser("eval", help="score answers on a question set (JSON lines)")
@@ -67,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
                    help="score retrieval only (recall@1/5/10, MRR); don't load the answering model")
     p.add_argument("--split", help='score only the questions whose "split" is NAME (e.g. dev or test)')
     p.add_argument("--model", help="GGUF file to answer with")
+    model_server(p)
     common(p)
 
     p = sub.add_parser("serve", help="serve an OpenAI-compatible API (chat completions with citations)")
@@ -78,6 +116,7 @@ def parser() -> argparse.ArgumentParser:
                    help="another host name the API may be reached by (repeatable)")
     p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
     p.add_argument("--model", help="GGUF file to answer with")
+    model_server(p)
     common(p)
 
     p = sub.add_parser("collections", help="list the collections: the default index and the named ones")

@@ -2,7 +2,9 @@
 
 - One completion at a time per process: a llama.cpp model object must not be used by two
   threads at once, and `generation.load_llama` shares one object between every generator
-  of the same file, so a single lock covers them all.
+  of the same file, so a single lock covers them all. A generator that says it
+  `serves_concurrently` (a model server, remote_generation.py, which batches or queues
+  requests itself) skips that lock: its completions run side by side.
 - One embedding call at a time per embedder: a Hugging Face fast tokenizer raises
   "Already borrowed" when two threads use it at once. Calls are short (a question, or
   one indexing batch), so a question asked during indexing waits at most one batch.
@@ -13,6 +15,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .generation import Generator
+    from .prompting import Prompt
 
 # threading.Lock, not RLock: Gradio may resume a generator on another worker thread,
 # and only a plain Lock may be released by a thread other than the one that took it.
@@ -27,6 +34,13 @@ def one_completion_at_a_time(pieces: Iterator[str]) -> Iterator[str]:
     """
     with _GENERATION_LOCK:
         yield from pieces
+
+
+def completion_pieces(generator: "Generator", prompt: "Prompt") -> Iterator[str]:
+    """The generator's completion of `prompt`, one completion at a time in this process,
+    unless the generator has `serves_concurrently` set (then its server takes turns, or not)."""
+    pieces = generator.generate(prompt)
+    return pieces if getattr(generator, "serves_concurrently", False) else one_completion_at_a_time(pieces)
 
 
 class SerialEmbedder:

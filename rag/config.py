@@ -2,7 +2,7 @@
 
 `Settings` is built once where input enters (the CLI, the app, `Assistant.open`) and is
 passed down as one validated object. It does not read files or the environment, except
-`ModelSettings.from_env`, which documents the one environment variable it honours.
+`ModelSettings.with_env`, which documents the environment variables it honours.
 """
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ EMBEDDING_BACKEND_ENV_VAR = "RAG_EMBEDDING_BACKEND"
 # torch, faster), else torch. onnx-int8: about 2x faster indexing, slightly different
 # vectors (docs/performance.md); its index is kept apart from the others.
 EMBEDDING_BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
+# An OpenAI-compatible model server answering instead of a GGUF (remote_generation.py)
+LLM_BASE_URL_ENV_VAR = "RAG_LLM_BASE_URL"
+LLM_MODEL_ENV_VAR = "RAG_LLM_MODEL"
+LLM_API_KEY_ENV_VAR = "RAG_LLM_API_KEY"
+LLM_API_ENV_VAR = "RAG_LLM_API"
+# auto: completions for a base model (no chat template), chat otherwise (remote_generation.choose_api)
+LLM_APIS = ("auto", "chat", "completions")
 
 
 @dataclass(frozen=True)
@@ -189,18 +196,46 @@ class ModelSettings:
     # else "auto". ONNX exports are cached in models/embeddings/.
     embedding_backend: str | None = None
     models_dir: str | None = None  # None: the checkout's models/ folder, else ./models
+    # An OpenAI-compatible server to answer with instead of a GGUF (docs/model-servers.md):
+    # its base URL, usually ending in /v1. None: llama.cpp in this process. Retrieval, the
+    # gates and the checks stay local either way; only the prompts go to the server.
+    llm_base_url: str | None = None
+    llm_model: str | None = None  # the server's model name; None: the first it lists
+    llm_api_key: str | None = field(default=None, repr=False)  # sent as a bearer token
+    llm_api: str | None = None  # one of LLM_APIS; None: "auto"
+    # A server that is down fails within the connect timeout; one that hangs, once it has
+    # sent nothing for the read timeout (counted between streamed pieces, not in total,
+    # so a long answer still arrives). 120 s covers a slow CPU server reading a long prompt.
+    llm_connect_timeout: float = 5.0
+    llm_read_timeout: float = 120.0
 
     def validate(self) -> None:
         if self.embedding_backend is not None:
             check_choice("embedding backend", self.embedding_backend, EMBEDDING_BACKENDS)
+        if self.llm_api is not None:
+            check_choice("model server API", self.llm_api, LLM_APIS)
+        if self.llm_base_url is not None and not self.llm_base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"model server URL {self.llm_base_url!r} must start with http:// or https://, "
+                              f"like http://127.0.0.1:8000/v1 (--llm-base-url or {LLM_BASE_URL_ENV_VAR})")
+        if self.llm_connect_timeout <= 0 or self.llm_read_timeout <= 0:
+            raise ConfigError(f"models.llm_connect_timeout={self.llm_connect_timeout} and llm_read_timeout="
+                              f"{self.llm_read_timeout} must be above 0 seconds")
 
     def with_env(self) -> "ModelSettings":
-        """Fill what is left unset from RAG_MODEL, RAG_EMBEDDING_MODEL and RAG_EMBEDDING_BACKEND."""
+        """Fill what is left unset from RAG_MODEL, RAG_EMBEDDING_MODEL, RAG_EMBEDDING_BACKEND
+        and the model server's RAG_LLM_BASE_URL, RAG_LLM_MODEL, RAG_LLM_API_KEY, RAG_LLM_API."""
+        def env(value, name):
+            return value or os.environ.get(name) or None
+
         filled = replace(
             self,
-            gguf_path=self.gguf_path or os.environ.get(MODEL_ENV_VAR) or None,
-            embedding_path=self.embedding_path or os.environ.get(EMBEDDING_ENV_VAR) or None,
-            embedding_backend=self.embedding_backend or os.environ.get(EMBEDDING_BACKEND_ENV_VAR) or None,
+            gguf_path=env(self.gguf_path, MODEL_ENV_VAR),
+            embedding_path=env(self.embedding_path, EMBEDDING_ENV_VAR),
+            embedding_backend=env(self.embedding_backend, EMBEDDING_BACKEND_ENV_VAR),
+            llm_base_url=env(self.llm_base_url, LLM_BASE_URL_ENV_VAR),
+            llm_model=env(self.llm_model, LLM_MODEL_ENV_VAR),
+            llm_api_key=env(self.llm_api_key, LLM_API_KEY_ENV_VAR),
+            llm_api=env(self.llm_api, LLM_API_ENV_VAR),
         )
         filled.validate()
         return filled

@@ -80,7 +80,9 @@ class Assistant(DocumentAdmin, AnsweringModels):
         `docs` defaults to the folder the index was built from, else `seeds`. With
         `update=False` the saved index is used as it is (and must exist); `docs` is then
         only where quotes are checked. `model` is a GGUF path; by default RAG_MODEL, a
-        GGUF in models/, or the bundled default. `progress` hears of indexing (progress.py).
+        GGUF in models/, or the bundled default; `settings.models.llm_base_url` (or
+        RAG_LLM_BASE_URL) answers through a model server instead (docs/model-servers.md).
+        `progress` hears of indexing (progress.py).
 
         `collection` opens a named collection instead: its index is in
         `$RAG_COLLECTIONS_DIR/NAME` (default `collections/NAME`), and its documents are the
@@ -92,7 +94,11 @@ class Assistant(DocumentAdmin, AnsweringModels):
             check_exists(collection, index)
         docs, why = documents_folder(docs, index, update)
         settings = (settings or Settings()).validate().with_model(model)
-        if settings.models.gguf_path and generator is None:
+        if model and settings.models.llm_base_url:
+            raise ConfigError(
+                f"both a GGUF ({model}) and a model server ({settings.models.llm_base_url}) were given to "
+                f"answer with; choose one: drop --model, or --llm-base-url (and unset RAG_LLM_BASE_URL)")
+        if settings.models.gguf_path and not settings.models.llm_base_url and generator is None:
             check_gguf(Path(settings.models.gguf_path))  # fail before indexing, not at the first question
         embedder = serial(embedder or load_embedder(settings.models, log))
         if update:

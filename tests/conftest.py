@@ -1,4 +1,6 @@
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,27 @@ def scripted_assistant(seeds_copy, tmp_path, embedder):
                               generator=ScriptedGenerator(script), **options)
 
     return open_with
+
+
+# A Gemma chat template, given to the default base model so the chat-template path runs for real
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>"
+    "{{ 'model' if m['role'] == 'assistant' else 'user' }}\n{{ m['content'] }}<end_of_turn>\n"
+    "{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+@pytest.fixture(scope="module")
+def chat_gguf(tmp_path_factory) -> Path:
+    """The default GGUF with CHAT_TEMPLATE written into its metadata (gguf-new-metadata)."""
+    from rag.config import ModelSettings
+    from rag.generation import resolve_gguf
+
+    tool = Path(sys.executable).parent / "gguf-new-metadata"
+    if not tool.exists():
+        pytest.skip("needs the gguf package: bash scripts/setup.sh --test")
+    base = resolve_gguf(ModelSettings().with_env())
+    target = tmp_path_factory.mktemp("chat") / "gemma-with-template.gguf"
+    subprocess.run([str(tool), "--chat-template", CHAT_TEMPLATE, "--force", str(base), str(target)],
+                   check=True, capture_output=True)
+    return target

@@ -1,41 +1,19 @@
 """A GGUF with a chat template goes through the template, and stays grounded.
 
 No instruct model ships with this project, so the test gives the default model a Gemma
-chat template (with the `gguf` package's gguf-new-metadata) and drives that file for
-real. A base model behind a chat template answers poorly; the point is the path (the
-template is detected and used) and the guarantee (whatever it says, nothing unverified
-reaches the user).
+chat template (conftest.chat_gguf, with the `gguf` package's gguf-new-metadata) and
+drives that file for real. A base model behind a chat template answers poorly; the point
+is the path (the template is detected and used) and the guarantee (whatever it says,
+nothing unverified reaches the user).
 """
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from rag import Assistant
 from rag.citations import quote_in_file
-from rag.config import ModelSettings
-from rag.generation import resolve_gguf
 
 pytestmark = pytest.mark.slow
-
-TEMPLATE = (
-    "{{ bos_token }}{% for m in messages %}<start_of_turn>"
-    "{{ 'model' if m['role'] == 'assistant' else 'user' }}\n{{ m['content'] }}<end_of_turn>\n"
-    "{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
-)
-
-
-@pytest.fixture(scope="module")
-def chat_gguf(tmp_path_factory) -> Path:
-    tool = Path(sys.executable).parent / "gguf-new-metadata"
-    if not tool.exists():
-        pytest.skip("needs the gguf package: bash scripts/setup.sh --test")
-    base = resolve_gguf(ModelSettings().with_env())
-    target = tmp_path_factory.mktemp("chat") / "gemma-with-template.gguf"
-    subprocess.run([str(tool), "--chat-template", TEMPLATE, "--force", str(base), str(target)],
-                   check=True, capture_output=True)
-    return target
 
 
 @pytest.fixture(scope="module")

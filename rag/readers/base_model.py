@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..answer_rules import restates_question
-from ..concurrency import one_completion_at_a_time
+from ..concurrency import completion_pieces
 from ..config import GenerationSettings
 from ..evidence import ScoredWindow
 from ..grounding import Reading, clean_draft
@@ -31,7 +31,7 @@ class BaseModelReader:
                 prompt = build_reading_prompt(question, scored.window.text, avoid,
                                               self.settings.reading_max_tokens)
                 draft = []
-                for piece in one_completion_at_a_time(self.generator.generate(prompt)):
+                for piece in completion_pieces(self.generator, prompt):
                     draft.append(piece)
                     yield piece
                 yield "\n"

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Iterator
 
 from ..citations import content_words, split_claims
-from ..concurrency import one_completion_at_a_time
+from ..concurrency import completion_pieces
 from ..config import GenerationSettings
 from ..evidence import ScoredWindow
 from ..grounding import Reading
@@ -31,7 +31,7 @@ class ChatModelReader:
         prompt = build_prompt(question, list(hits or ()), passage_budget(gen.n_ctx, gen.max_tokens, len(question)))
         prompt = dataclasses.replace(prompt, max_tokens=gen.max_tokens)
         draft = []
-        for piece in one_completion_at_a_time(self.generator.generate(prompt)):
+        for piece in completion_pieces(self.generator, prompt):
             draft.append(piece)
             yield piece
         asked = content_words(question)
