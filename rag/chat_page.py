@@ -1,6 +1,7 @@
 """Pure: the chat page's fixed parts (CSS, the citation-link script, empty states) and the
 strings it builds from the Assistant's state (the status line, a tab's settings and their
-confirmation). No Gradio here; app_gradio.py lays the page out and wires its events.
+confirmation, a conversation's messages and sources). No Gradio here; chat_app.py lays the
+page out and wires its events.
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import dataclasses
 import html
 from pathlib import Path
 
-from .chat_view import SIMILARITY_NOTE, human_size
+from .chat_view import SIMILARITY_NOTE, answer_message, human_size, question_message, sources_section
 
 # Answer length -> tokens a base model may write per passage read (reading_max_tokens);
 # models with a chat template get three times as many for their one answer (max_tokens).
@@ -40,6 +41,8 @@ CSS = """
                             background: var(--button-secondary-background-fill); }
 #sources button.show-page:hover { background: var(--button-secondary-background-fill-hover); }
 .page-control { display: none !important; }
+#history-row { align-items: flex-end; }
+#new-chat { margin-bottom: 2px; }
 """
 # Citation links jump within the page; Gradio would open links in a new tab otherwise.
 HEAD = """<script>
@@ -66,6 +69,22 @@ document.addEventListener('click', (event) => {
   setTimeout(() => go.click(), 0);
 }, true);
 </script>"""
+# Where the browser keeps its chats (localStorage). Gradio encrypts them with this key,
+# which the page itself carries: it keeps the store unreadable at a glance, not secret.
+# Fixed, so the chats outlive a restart of the app (a random key would orphan them).
+STORE_KEY = "rag-chats"
+STORE_SECRET = "rag-chat-history"
+# Which chat a browser tab shows is kept in the tab's sessionStorage, which survives a
+# reload but is not shared with other tabs; the chats themselves are in localStorage.
+TAB_CHAT_KEY = "rag-chat-id"
+LOAD_TAB_CHAT_JS = f"""(store, chatId, ...rest) => {{
+  let id = null;
+  try {{ id = sessionStorage.getItem('{TAB_CHAT_KEY}'); }} catch (e) {{}}
+  return [store, id || '', ...rest];
+}}"""
+SAVE_TAB_CHAT_JS = f"""(chatId) => {{
+  try {{ sessionStorage.setItem('{TAB_CHAT_KEY}', chatId || ''); }} catch (e) {{}}
+}}"""
 
 
 def describe(assistant) -> str:
@@ -81,6 +100,26 @@ def describe(assistant) -> str:
 def sources_panel(sections: list[str]) -> str:
     """The sources panel: the latest answer's sources first, under what "similarity" means."""
     return SIMILARITY_NOTE + "\n".join(reversed(sections)) if sections else NO_SOURCES
+
+
+def turn_view(turn, number: int, source_text) -> tuple[list[dict], str]:
+    """A turn (chat_history.Turn) as the page shows it: its two chat messages and its part
+    of the sources panel. `source_text(source)` gives a file's current text, or None."""
+    answer = turn.answer
+    messages = [{"role": "user", "content": question_message(turn.asked)},
+                {"role": "assistant", "content": answer_message(answer, number, asked=turn.asked)}]
+    texts = {c.source: source_text(c.source) for c in answer.citations}
+    return messages, sources_section(answer, number, texts, turn.dates)
+
+
+def conversation_view(turns, source_text) -> tuple[list[dict], list[str]]:
+    """A conversation's chat messages and sources sections, its turns numbered from 1."""
+    messages, sections = [], []
+    for number, turn in enumerate(turns, 1):
+        shown, section = turn_view(turn, number, source_text)
+        messages += shown
+        sections.append(section)
+    return messages, sections
 
 
 def empty_chat(examples: list[str]) -> str:
