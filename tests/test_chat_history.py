@@ -16,7 +16,6 @@ from rag.chat_history import (
     chat_record,
     empty_store,
     new_turn,
-    restored_answer,
     saved_chats,
     with_chat,
 )
