@@ -97,13 +97,13 @@ def allowed_hosts(bound: str, port: int, extra: list[str] | tuple[str, ...] = ()
     False
     """
     names = {bound.lower(), *(n.lower() for n in extra)}
-    if _is_loopback(bound) or bound in ("0.0.0.0", "::"):
+    if is_loopback(bound) or bound in ("0.0.0.0", "::"):
         names |= set(LOOPBACK_NAMES)
     names -= {"0.0.0.0", "::"}  # a browser never sends these as the host it asked for
     return frozenset(n2 for n in names for n2 in (n, f"{n}:{port}"))
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -5,6 +5,7 @@
     rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M]
     rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
                       [--retrieval-only] [--split NAME]
+    rag serve [--docs DIR] [--index DIR] [--host 127.0.0.1] [--port 8000] [--api-key KEY]
 
 M is the retrieval mode: hybrid (default), dense or lexical.
 
@@ -159,7 +160,27 @@ def _print_progress(done: int, total: int, result) -> None:
     print(f"[{done}/{total}] {result.question.id}: {shown}", file=sys.stderr)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval}
+def cmd_serve(args) -> int:
+    import os
+
+    from .api_server import Catalog, create_api, run
+    from .app_guard import allowed_hosts, is_loopback
+
+    key = args.api_key or os.environ.get(API_KEY_ENV_VAR) or None
+    say = (lambda line: print(f"rag serve: {line}", file=sys.stderr, flush=True))
+    if not is_loopback(args.host) and not key:
+        say(f"warning: serving on {args.host} without an API key: anyone who can reach this machine "
+            f"can read your documents through it; set --api-key or {API_KEY_ENV_VAR}")
+    assistant = _open(args, update=not args.no_update)
+    say("loading and warming the answering model ...")
+    assistant.warm_up()
+    catalog = Catalog(lambda _name: assistant, lambda: ["default"])
+    run(create_api(catalog, key, allowed_hosts(args.host, args.port, args.allow_host)), args.host, args.port, say)
+    return 0
+
+
+API_KEY_ENV_VAR = "RAG_API_KEY"
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None, open_assistant=None) -> int:

@@ -55,4 +55,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--split", help='score only the questions whose "split" is NAME (e.g. dev or test)')
     p.add_argument("--model", help="GGUF file to answer with")
     common(p)
+
+    p = sub.add_parser("serve", help="serve an OpenAI-compatible API (chat completions with citations)")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--api-key", help="require 'Authorization: Bearer KEY' on every /v1 request "
+                                     "(default: $RAG_API_KEY; unset: no key, so keep it on loopback)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="another host name the API may be reached by (repeatable)")
+    p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
+    p.add_argument("--model", help="GGUF file to answer with")
+    common(p)
     return parser
