@@ -1,6 +1,6 @@
 """The chat face: a Gradio page over `rag.Assistant`. It holds no retrieval or answer logic.
 
-    python app_gradio.py [--docs DIR] [--index index] [--model PATH] [--host 127.0.0.1] [--port 7860]
+    python app_gradio.py [--docs DIR] [--index index] [--collection NAME] [--model PATH] [--host 127.0.0.1] [--port 7860]
 
 The documents folder follows the same rule as `rag` (rag.opening.documents_folder):
 --docs if given, else the folder the index was built from, else seeds/; the start-up
@@ -26,7 +26,7 @@ from rag import Assistant, RagError  # noqa: E402
 from rag.app_guard import MAX_UPLOAD_BYTES, QUEUE_SIZE, RequestGuard, allowed_hosts, private_upload_folder  # noqa: E402
 from rag.chat_app import build_app  # noqa: E402
 from rag.chat_page import CSS, HEAD  # noqa: E402
-from rag.cli_args import DOCS_HELP  # noqa: E402
+from rag.cli_args import COLLECTION_HELP, DOCS_HELP  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
 
 
@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Chat with your documents in the browser.")
     parser.add_argument("--docs", help=DOCS_HELP)
     parser.add_argument("--index", default="index", help="index folder (default: index)")
+    parser.add_argument("--collection", metavar="NAME", help=COLLECTION_HELP)
     parser.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
     parser.add_argument("--embedding-backend", choices=EMBEDDING_BACKENDS,
                         help="auto (default: onnxruntime if it can, else torch), onnx, onnx-int8 or torch")
@@ -64,7 +65,8 @@ def start(args: argparse.Namespace, open_assistant=Assistant.open) -> Assistant:
     `Assistant.open`, for tests that bring their own models."""
     say("loading the embedding model and updating the index ...")
     settings = Settings(models=ModelSettings(embedding_backend=args.embedding_backend))
-    assistant = open_assistant(args.docs, args.index, settings=settings, model=args.model, log=say)
+    assistant = open_assistant(args.docs, args.index, collection=args.collection, settings=settings,
+                               model=args.model, log=say)
     for line in assistant.report.lines():
         say(line)
     say("loading and warming the answering model ...")

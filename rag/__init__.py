@@ -8,8 +8,11 @@
 The seams: `Assistant.open(embedder=..., generator=...)` takes any `Embedder` and
 `Generator` (one method each), and `settings=` a `Settings` made of its stage groups.
 `evaluate(assistant, load_questions(path))` is the loop behind `rag eval`.
+`Assistant.open(collection="notes")` opens a named index with its own documents folder,
+and `list_collections()` lists them (collections.py, docs/collections.md).
 Heavy libraries (torch, sentence-transformers, faiss, llama_cpp) load only when used.
 """
+from .collections import CollectionInfo, list_collections
 from .config import (
     ChunkingSettings,
     GenerationSettings,
@@ -22,17 +25,21 @@ from .config import (
 from .documents import AddedFile, DocumentInfo
 from .embedding import Embedder
 from .errors import (
+    CollectionError,
     ConfigError,
     DocumentsError,
+    FilterError,
     IndexCorruptError,
     IndexLockedError,
     IndexStoreError,
     IndexVersionError,
     ModelError,
+    NoMatchingDocumentsError,
     QuestionError,
     RagError,
 )
 from .evaluation import EvalQuestion, EvalResult, evaluate, load_questions
+from .filters import DocumentFilter
 from .generation import Generator
 from .indexing import IndexReport
 from .pipeline import AnswerStream, Assistant
@@ -47,14 +54,18 @@ __all__ = [
     "Chunk",
     "ChunkingSettings",
     "Citation",
+    "CollectionError",
+    "CollectionInfo",
     "ConfigError",
     "Document",
+    "DocumentFilter",
     "DocumentInfo",
     "DocumentsError",
     "Embedder",
     "EvalQuestion",
     "EvalResult",
     "Evidence",
+    "FilterError",
     "GenerationSettings",
     "Generator",
     "GroundingSettings",
@@ -67,11 +78,13 @@ __all__ = [
     "LoadingSettings",
     "ModelError",
     "ModelSettings",
+    "NoMatchingDocumentsError",
     "Prompt",
     "QuestionError",
     "RagError",
     "RetrievalSettings",
     "Settings",
     "evaluate",
+    "list_collections",
     "load_questions",
 ]

@@ -1,7 +1,8 @@
 """The stream an Assistant answers with, and the per-question settings keywords.
 
 AnswerStream hands out the model's text as it is generated and, once iterated to the
-end, the final Answer. `settings_keywords` gives `ask`/`stream` their `top_k=` and `mode=`.
+end, the final Answer. `settings_keywords` gives `ask`/`stream` their `top_k=` and `mode=`,
+and `sources=`/`since=`/`until=`, which limit the files that may answer (filters.py).
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import functools
 from collections.abc import Callable, Iterator
 
 from .config import Settings
+from .errors import FilterError
+from .filters import DocumentFilter
 from .types import Answer
 
 
@@ -40,11 +43,29 @@ class AnswerStream:
 
 def settings_keywords(method):
     """`top_k=` and `mode=` on a question: its settings with those applied, like
-    `settings=assistant.settings.with_top_k(2)`; the Assistant's own stay as they are."""
+    `settings=assistant.settings.with_top_k(2)`; the Assistant's own stay as they are.
+    `sources=`, `since=` and `until=` become the question's `document_filter`
+    (filters.py), checked here, before any work."""
     @functools.wraps(method)
     def with_keywords(self, question, *, settings: Settings | None = None, top_k: int | None = None,
-                      mode: str | None = None, **kwargs):
+                      mode: str | None = None, sources=None, since=None, until=None,
+                      document_filter: DocumentFilter | None = None, **kwargs):
         if top_k is not None or mode is not None:
             settings = (settings or self.settings).with_top_k(top_k).with_mode(mode)
-        return method(self, question, settings=settings, **kwargs)
+        return method(self, question, settings=settings,
+                      document_filter=question_filter(document_filter, sources, since, until), **kwargs)
     return with_keywords
+
+
+def question_filter(document_filter: DocumentFilter | None, sources, since, until) -> DocumentFilter | None:
+    """A question's filter: `document_filter` as given, or one made of the keywords.
+
+    >>> question_filter(None, ["*.md"], None, "2024-12-31").until
+    datetime.date(2024, 12, 31)
+    >>> question_filter(None, None, None, None) is None
+    True
+    """
+    built = DocumentFilter.of(sources, since, until)
+    if built is not None and document_filter is not None:
+        raise FilterError("give either document_filter= or sources=/since=/until=, not both")
+    return built or document_filter

@@ -128,6 +128,26 @@ class Catalog:
             return self._assistants[name]
 
 
+def collection_catalog(assistant, index, update: bool = True, log=lambda _line: None) -> Catalog:
+    """A catalog of `assistant`'s collection and every other one that can be opened (a
+    damaged one is left out until fixed; `rag collections` says why). The others are opened
+    on first use with the first one's settings and models, so no model loads twice."""
+    from .collections import list_collections
+    from .pipeline import Assistant
+
+    def names() -> list[str]:
+        found = [c.name for c in list_collections(index) if not c.problem or c.name == assistant.collection]
+        return found if assistant.collection in found else [assistant.collection, *found]
+
+    def open_collection(name: str):
+        if name == assistant.collection:
+            return assistant
+        return Assistant.open(None, index, collection=name, settings=assistant.settings, embedder=assistant.embedder,
+                              generator=assistant.generator, update=update, log=log)
+
+    return Catalog(open_collection, names)
+
+
 def create_api(catalog: Catalog, api_key: str | None = None, hosts: frozenset[str] | None = None,
                queue_size: int = QUEUE_SIZE, keep_alive: float = KEEP_ALIVE_SECONDS):
     """The FastAPI app; serve it with `run`. `hosts`: the Host header values answered

@@ -1,13 +1,17 @@
 """The `rag` command: argument parsing and printing only; the work is in `Assistant`.
 
-    rag index [DOCS] [--index DIR] [--rebuild] [--json]
-    rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
-    rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M]
+    rag index [DOCS] [--index DIR] [--collection NAME] [--rebuild] [--json]
+    rag ask "QUESTION" [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M] [FILTER]
+    rag search "QUESTION" [--json] [--docs DIR] [--index DIR] [--top-k N] [--mode M] [FILTER]
     rag eval QA.jsonl [--json] [--docs DIR] [--index DIR] [--model PATH] [--top-k N] [--mode M]
                       [--retrieval-only] [--split NAME]
     rag serve [--docs DIR] [--index DIR] [--host 127.0.0.1] [--port 8000] [--api-key KEY]
+    rag collections [--index DIR] [--json]
 
-M is the retrieval mode: hybrid (default), dense or lexical.
+Every command but `collections` takes --collection NAME (collections.py).
+
+M is the retrieval mode: hybrid (default), dense or lexical. FILTER limits the files that
+may answer: --source GLOB (repeatable), --since YYYY-MM-DD, --until YYYY-MM-DD (filters.py).
 
 Library errors become one line on stderr naming the cause and the fix, and exit code 2.
 """
@@ -34,17 +38,20 @@ def _open(args, update: bool):
     log = (lambda line: print(line, file=sys.stderr)) if not args.json else (lambda _: None)
     # a progress bar on a terminal only, never with --json (TerminalProgress checks for a TTY)
     progress = no_progress if args.json else TerminalProgress(sys.stderr)
-    return open_assistant(args.docs, args.index, settings=settings,
+    return open_assistant(args.docs, args.index, collection=args.collection, settings=settings,
                           model=getattr(args, "model", None), update=update,
                           rebuild=getattr(args, "rebuild", False), log=log, progress=progress)
 
 
-def _check_question(args) -> None:
-    """Refuse an unaskable question before any indexing or model loading."""
+def _check_question(args):
+    """Refuse an unaskable question or a malformed filter before any indexing or model
+    loading; the question's DocumentFilter (None: every file)."""
     from .config import GenerationSettings
+    from .filters import DocumentFilter
     from .pipeline import validate_question
 
     validate_question(args.question, GenerationSettings().max_question_chars)
+    return DocumentFilter.of(args.sources, args.since, args.until)
 
 
 def cmd_index(args) -> int:
@@ -58,9 +65,9 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    _check_question(args)
+    document_filter = _check_question(args)
     assistant = _open(args, update=not args.no_update)
-    stream = assistant.stream(args.question)
+    stream = assistant.stream(args.question, document_filter=document_filter)
     for piece in stream:  # show the draft as it comes, on stderr, so stdout stays clean
         if not args.json and sys.stderr.isatty():
             print(piece, end="", file=sys.stderr, flush=True)
@@ -113,9 +120,9 @@ def print_evidence(answer, terminal: bool) -> None:
 
 
 def cmd_search(args) -> int:
-    _check_question(args)
+    document_filter = _check_question(args)
     assistant = _open(args, update=not args.no_update)
-    hits = assistant.search(args.question, args.top_k)
+    hits = assistant.search(args.question, args.top_k, document_filter=document_filter)
     rows = [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
              "score": round(h.score, 4), "text": h.chunk.text,
              "dense": None if h.dense is None else round(h.dense, 4),
@@ -163,7 +170,7 @@ def _print_progress(done: int, total: int, result) -> None:
 def cmd_serve(args) -> int:
     import os
 
-    from .api_server import Catalog, create_api, run
+    from .api_server import collection_catalog, create_api, run
     from .app_guard import allowed_hosts, is_loopback
 
     key = args.api_key or os.environ.get(API_KEY_ENV_VAR) or None
@@ -174,13 +181,27 @@ def cmd_serve(args) -> int:
     assistant = _open(args, update=not args.no_update)
     say("loading and warming the answering model ...")
     assistant.warm_up()
-    catalog = Catalog(lambda _name: assistant, lambda: ["default"])
+    catalog = collection_catalog(assistant, args.index, update=not args.no_update, log=say)
     run(create_api(catalog, key, allowed_hosts(args.host, args.port, args.allow_host)), args.host, args.port, say)
     return 0
 
 
 API_KEY_ENV_VAR = "RAG_API_KEY"
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval, "serve": cmd_serve}
+
+
+def cmd_collections(args) -> int:
+    from .collections import format_collections, list_collections
+
+    found = list_collections(args.index)
+    if args.json:
+        print(json.dumps({"collections": [c.to_dict() for c in found]}, indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(format_collections(found)))
+    return 0
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "search": cmd_search, "eval": cmd_eval, "serve": cmd_serve,
+            "collections": cmd_collections}
 
 
 def main(argv: list[str] | None = None, open_assistant=None) -> int:

@@ -1,16 +1,18 @@
 """The `rag` command's arguments: every subcommand, flag and its help text (no work here).
 
 cli.py runs the commands; this module only describes them, so a flag added to a group
-(`common`, `retrieval`) reaches every subcommand that takes the group.
+(`common`, `retrieval`, `filters`) reaches every subcommand that takes the group.
 """
 from __future__ import annotations
 
 import argparse
 
+from .collections import DEFAULT_INDEX, ROOT_ENV
 from .config import EMBEDDING_BACKENDS, RETRIEVAL_MODES
 
-DEFAULT_INDEX = "index"
 DOCS_HELP = "documents folder (default: the one the index was built from, else seeds)"
+COLLECTION_HELP = (f"a named index with its own documents folder, kept in ${ROOT_ENV}/NAME (default: "
+                   f"collections/NAME); created by: rag index DOCS --collection NAME; list: rag collections")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,6 +24,7 @@ def parser() -> argparse.ArgumentParser:
         if not docs_positional:
             p.add_argument("--docs", help=DOCS_HELP)
         p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default: index)")
+        p.add_argument("--collection", metavar="NAME", help=COLLECTION_HELP)
         p.add_argument("--json", action="store_true", help="print one JSON object")
         p.add_argument("--embedding-model", help="local sentence-transformers folder (default: all-MiniLM-L6-v2)")
         p.add_argument("--embedding-backend", choices=EMBEDDING_BACKENDS,
@@ -33,6 +36,15 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--mode", choices=RETRIEVAL_MODES,
                        help="retrieval: hybrid (BM25 + embeddings, default), dense or lexical")
 
+    def filters(p):
+        p.add_argument("--source", action="append", dest="sources", metavar="GLOB",
+                       help="search only files whose name matches (repeatable; '*.pdf', 'reports/**', "
+                            "an exact name; a pattern without '/' matches in any folder; see docs/filters.md)")
+        p.add_argument("--since", metavar="YYYY-MM-DD",
+                       help="search only files dated on or after this day (their 'date' header, else "
+                            "their modification day; files of unknown date are left out)")
+        p.add_argument("--until", metavar="YYYY-MM-DD", help="search only files dated on or before this day")
+
     p = sub.add_parser("index", help="build or update the index; prints what changed")
     p.add_argument("docs", nargs="?", help=DOCS_HELP)
     p.add_argument("--rebuild", action="store_true", help="embed everything again from scratch")
@@ -42,6 +54,7 @@ def parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text)
         p.add_argument("question")
         retrieval(p)
+        filters(p)
         p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
         if name == "ask":
             p.add_argument("--model", help="GGUF file to answer with (default: $RAG_MODEL, models/*.gguf, Gemma 3 270M)")
@@ -66,4 +79,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-update", action="store_true", help="use the index as it is, don't scan the folder")
     p.add_argument("--model", help="GGUF file to answer with")
     common(p)
+
+    p = sub.add_parser("collections", help="list the collections: the default index and the named ones")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="the default collection's index folder (default: index)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser

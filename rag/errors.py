@@ -2,7 +2,10 @@
 
     RagError                     base class: catch this to catch them all
     ├── ConfigError              a setting or argument is invalid
-    │   └── QuestionError        the question is empty, too long or not text
+    │   ├── QuestionError        the question is empty, too long or not text
+    │   ├── FilterError          a document filter is malformed (a bad date, an empty pattern)
+    │   │   └── NoMatchingDocumentsError  the filter leaves no indexed file to search
+    │   └── CollectionError      a collection name is invalid, unknown or disagrees with --index
     ├── DocumentsError           the documents folder is missing, empty or unreadable
     ├── ModelError               a model file is missing, unreadable or not a model
     └── IndexStoreError          the saved index can't be used
@@ -26,6 +29,18 @@ class ConfigError(RagError):
 
 class QuestionError(ConfigError):
     """The question can't be asked as given."""
+
+
+class FilterError(ConfigError):
+    """A question's document filter (sources, since, until) can't be used as given."""
+
+
+class NoMatchingDocumentsError(FilterError):
+    """A question's document filter matches none of the indexed files."""
+
+
+class CollectionError(ConfigError):
+    """A collection can't be opened by that name (collections.py)."""
 
 
 class DocumentsError(RagError):

@@ -94,19 +94,33 @@ class LexicalIndex:
             weights[stem] = float(np.log(1 + (n - count + 0.5) / (count + 0.5)))
         return weights
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k chunks with the highest BM25 score for the query; chunks scoring 0
-        (no query term in them) are left out, so fewer than k may come back."""
+        (no query term in them) are left out, so fewer than k may come back. `allowed`
+        (chunk ids) limits the search to those chunks: the others score 0 before the top
+        k are taken, so k allowed chunks come back when k of them hold a query term."""
         if not self._chunk_terms or k < 1:
             return []
         query_ids = sorted({self._vocab[t] for t in terms(query) if t in self._vocab})
         if not query_ids:
             return []
         scores = self.prepare().get_scores_from_ids(query_ids)
+        if allowed is not None:
+            scores = np.where(self._rows_of(allowed), scores, 0.0)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(self._order[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+    def _rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """A mask over the BM25 matrix's rows: True at the rows of these chunk ids."""
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        rows = np.searchsorted(self._order, ids)  # _order is sorted
+        found = rows < len(self._order)
+        found[found] = self._order[rows[found]] == ids[found]
+        mask = np.zeros(len(self._order), dtype=bool)
+        mask[rows[found]] = True
+        return mask
 
     def prepare(self):
         """The BM25 model, built now if a change (or loading) left it unbuilt."""

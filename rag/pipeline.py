@@ -19,9 +19,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .answer_stream import AnswerStream, settings_keywords
+import numpy as np
+
+from .answer_stream import AnswerStream, question_filter, settings_keywords
 from .answerability import abstention_reason, answerability
 from .answering_models import AnsweringModels
+from .collections import DEFAULT, DEFAULT_INDEX, check_exists, collection_index
 from .concurrency import serial
 from .config import Settings
 from .conversation import rewrite_followup
@@ -29,6 +32,7 @@ from .document_admin import DocumentAdmin
 from .embedding import Embedder, load_embedder
 from .errors import ConfigError, DocumentsError
 from .evidence import is_summary_request, score_windows, sentence_windows, summary_windows
+from .filters import DocumentFilter, scope
 from .generation import Generator, check_gguf
 from .grounding import Reply, best_coverage, check_reading, compose, is_current, order_evidence, summary
 from .indexing import IndexReport, Log, sync_index
@@ -51,8 +55,9 @@ class Assistant(DocumentAdmin, AnsweringModels):
 
     def __init__(self, store: VectorStore, embedder: Embedder, settings: Settings,
                  docs: str | Path, index: str | Path, generator: Generator | None = None,
-                 report: IndexReport | None = None):
+                 report: IndexReport | None = None, collection: str = DEFAULT):
         self.store = store
+        self.collection = collection  # its name; "default" is the index in --index (collections.py)
         self.embedder = serial(embedder)  # shared by questions and indexing (concurrency.py)
         self.settings = settings
         self.docs = Path(docs)
@@ -65,8 +70,8 @@ class Assistant(DocumentAdmin, AnsweringModels):
         self._sentences = SentenceVectors(self.embedder)
 
     @classmethod
-    def open(cls, docs: str | Path | None = None, index: str | Path = "index", *,
-             settings: Settings | None = None, model: str | None = None,
+    def open(cls, docs: str | Path | None = None, index: str | Path = DEFAULT_INDEX, *,
+             collection: str | None = None, settings: Settings | None = None, model: str | None = None,
              embedder: Embedder | None = None, generator: Generator | None = None,
              update: bool = True, rebuild: bool = False, log: Log = lambda _: None,
              progress: Progress = no_progress) -> "Assistant":
@@ -76,7 +81,15 @@ class Assistant(DocumentAdmin, AnsweringModels):
         `update=False` the saved index is used as it is (and must exist); `docs` is then
         only where quotes are checked. `model` is a GGUF path; by default RAG_MODEL, a
         GGUF in models/, or the bundled default. `progress` hears of indexing (progress.py).
+
+        `collection` opens a named collection instead: its index is in
+        `$RAG_COLLECTIONS_DIR/NAME` (default `collections/NAME`), and its documents are the
+        folder it was first built from (collections.py). Opening another collection with
+        `embedder=` and `generator=` of an open Assistant reuses its loaded models.
         """
+        collection, index = collection_index(collection, index)
+        if docs is None:
+            check_exists(collection, index)
         docs, why = documents_folder(docs, index, update)
         settings = (settings or Settings()).validate().with_model(model)
         if settings.models.gguf_path and generator is None:
@@ -91,37 +104,59 @@ class Assistant(DocumentAdmin, AnsweringModels):
                 raise DocumentsError(
                     f"documents folder {str(docs)!r} is missing, so quotes can't be checked against "
                     f"it; pass the folder where the files are now (--docs DIR)")
+        if collection != DEFAULT:
+            log(f"collection: {collection} (index in {index})")
         log(f"documents: {docs} ({why})")  # once it is open: an error stays one line
-        return cls(store, embedder, settings, docs, index, generator, report)
+        return cls(store, embedder, settings, docs, index, generator, report, collection)
 
-    def search(self, question: str, k: int | None = None, mode: str | None = None) -> list[Hit]:
+    def search(self, question: str, k: int | None = None, mode: str | None = None, *, sources=None,
+               since=None, until=None, document_filter: DocumentFilter | None = None) -> list[Hit]:
         """The k passages that best match the question (default: retrieval.top_k), best first.
 
         `mode` is "hybrid", "dense" or "lexical" (default: retrieval.mode). Each hit has
         `chunk` (source, start_line, end_line, text), `score`, and its `dense` cosine.
+        `sources` (name patterns), `since` and `until` (inclusive dates) search only the
+        files they allow, as in `stream`.
         """
         question = validate_question(question, self.settings.generation.max_question_chars)
         if k is not None and (not isinstance(k, int) or k < 1):
             raise ConfigError(f"k={k!r} must be a whole number of passages, 1 or more")
-        return self._retrieve(question, k or self.settings.retrieval.top_k, mode)
+        allowed, _note = self._allowed_chunks(question_filter(document_filter, sources, since, until))
+        return self._retrieve(question, k or self.settings.retrieval.top_k, mode, allowed=allowed)
 
-    def _retrieve(self, question: str, k: int, mode: str | None = None, vector=None) -> list[Hit]:
+    def _retrieve(self, question: str, k: int, mode: str | None = None, vector=None, allowed=None) -> list[Hit]:
         r = self.settings.retrieval
         return retrieve(self.store, self.embedder, question, k, mode or r.mode, r.pool, r.rrf_k,
-                        r.lexical_weight, vector)
+                        r.lexical_weight, vector, allowed)
+
+    def _allowed_chunks(self, document_filter: DocumentFilter | None) -> tuple[np.ndarray | None, str]:
+        """The chunk ids a question's filter allows (None: every chunk), and the note its
+        abstentions add; NoMatchingDocumentsError when it allows no indexed file."""
+        if document_filter is None:
+            return None, ""
+        files = {source: entry for source, entry in self.store.manifest.files.items() if entry.chunk_ids}
+        allowed = scope(document_filter, {s: e.date for s, e in files.items()},
+                        lambda source: _modified(self.docs / source))
+        if len(allowed.allowed) == len(files):
+            return None, ""  # nothing left out: the unfiltered search is the same, and faster
+        ids = [i for source in allowed.allowed for i in files[source].chunk_ids]
+        return np.asarray(ids, dtype=np.int64), allowed.note(document_filter)
 
     def ask(self, question: str, *, history: Sequence[Answer] = (), settings: Settings | None = None,
-            top_k: int | None = None, mode: str | None = None) -> Answer:
+            top_k: int | None = None, mode: str | None = None, sources=None, since=None, until=None,
+            document_filter: DocumentFilter | None = None) -> Answer:
         """The verified Answer; `stream` shows the drafts as they come. `top_k` and `mode`
-        change this question's passages and retrieval mode only; see `stream` for the rest."""
-        stream = self.stream(question, history=history, settings=settings, top_k=top_k, mode=mode)
+        change this question's passages and retrieval mode only; `sources`, `since` and
+        `until` the files that may answer; see `stream` for the rest."""
+        stream = self.stream(question, history=history, settings=settings, top_k=top_k, mode=mode,
+                             sources=sources, since=since, until=until, document_filter=document_filter)
         for _ in stream:
             pass
         return stream.answer
 
     @settings_keywords
-    def stream(self, question: str, *, history: Sequence[Answer] = (),
-               settings: Settings | None = None) -> AnswerStream:
+    def stream(self, question: str, *, history: Sequence[Answer] = (), settings: Settings | None = None,
+               document_filter: DocumentFilter | None = None) -> AnswerStream:
         """Answer as a stream of drafts, then `.answer`; see AnswerStream.
 
         `history`: the earlier answers of this conversation; a follow-up ("and who did he
@@ -129,16 +164,23 @@ class Assistant(DocumentAdmin, AnsweringModels):
         rewritten question is `.question` and `answer.question`. `settings`: this question's
         settings (number of passages, answer length, another GGUF in `models.gguf_path`),
         leaving the Assistant's own untouched, so concurrent users can differ.
+        `sources` (file name patterns such as "*.pdf" or "reports/**"), `since` and `until`
+        (dates, inclusive, as `datetime.date` or "YYYY-MM-DD"): only the files they allow are
+        searched, so every passage, quote and closest passage comes from them (filters.py has
+        the rules; a file's date is its `date` header, else its modification day). A filter
+        that allows no indexed file raises NoMatchingDocumentsError naming what exists.
         """
         settings = self.settings if settings is None else settings.validate()
         question = rewrite_followup(validate_question(question, settings.generation.max_question_chars), history)
+        allowed, searched = self._allowed_chunks(document_filter)
         started = time.perf_counter()
         timings: dict[str, float] = {}
 
         def done(reply: Reply, hits, draft: str = "") -> Answer:
             timings["total"] = time.perf_counter() - started
             if reply.kind == ABSTAINED:
-                return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reply.reason,
+                reason = f"{reply.reason}; {searched}" if searched and reply.reason else reply.reason or searched
+                return Answer(question, ABSTAIN_TEXT, True, (), tuple(hits), draft=draft, reason=reason,
                               seconds=timings["total"], timings=timings, kind=ABSTAINED)
             return Answer(question, reply.text, False, self._placed(reply.citations), tuple(hits), draft=draft,
                           reason=reply.reason, seconds=timings["total"], timings=timings,
@@ -151,7 +193,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
 
         # 1. retrieval, and the gates that need no model
         vector = self.embedder.embed([question])[0]  # for retrieval and the sentence cosines
-        hits = self._retrieve(question, settings.retrieval.top_k, vector=vector)
+        hits = self._retrieve(question, settings.retrieval.top_k, vector=vector, allowed=allowed)
         timings["retrieve"] = time.perf_counter() - started
         closest = best_cosine(hits)
         if closest is None or closest < settings.retrieval.min_score:
@@ -202,3 +244,11 @@ class Assistant(DocumentAdmin, AnsweringModels):
         vector = self.embedder.embed([question])[0]
         hits = self._retrieve(question, self.settings.retrieval.top_k, vector=vector)
         return answerability(self._sentences.cosines(vector, [w.sentence for w in sentence_windows(hits)]))
+
+
+def _modified(path: Path) -> float | None:
+    """A file's modification time, None if it can't be read (then its date is unknown)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None

@@ -38,22 +38,24 @@ def reciprocal_rank_fusion(rankings: list[list[int]], rrf_k: int = 60,
 
 def retrieve(store: VectorStore, embedder: Embedder, question: str, top_k: int,
              mode: str = "hybrid", pool: int = 50, rrf_k: int = 5,
-             lexical_weight: float = 2.0, vector=None) -> list[Hit]:
+             lexical_weight: float = 2.0, vector=None, allowed=None) -> list[Hit]:
     """The `top_k` chunks for the question, best first, by `mode` (see the module docstring).
 
     Hybrid mode reads each ranking `pool` deep and weighs BM25's votes by `lexical_weight`.
     `vector` is the question's embedding if the caller already has it (else it is made here).
+    `allowed` (an array of chunk ids, from a document filter: filters.py) limits both
+    rankings to those chunks before their top is taken; None searches every chunk.
     """
     check_retrieval_mode(mode)
     if vector is None:
         vector = embedder.embed([question])[0]
     if mode == "lexical":
-        return _with_cosines(store, vector, store.search_lexical(question, top_k))
+        return _with_cosines(store, vector, store.search_lexical(question, top_k, allowed))
     if mode == "dense":
-        return store.search(vector, top_k)
+        return store.search(vector, top_k, allowed)
     depth = max(pool, top_k)
-    dense = store.search(vector, depth)
-    lexical = {h.chunk.id: h.lexical for h in store.search_lexical(question, depth)}
+    dense = store.search(vector, depth, allowed)
+    lexical = {h.chunk.id: h.lexical for h in store.search_lexical(question, depth, allowed)}
     fused = reciprocal_rank_fusion([[h.chunk.id for h in dense], list(lexical)], rrf_k,
                                    [1.0, lexical_weight])[:top_k]
     cosine = {h.chunk.id: h.dense for h in dense}

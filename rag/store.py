@@ -109,17 +109,38 @@ class VectorStore:
             return {}
         return {self.chunks[i].text: self._faiss.reconstruct(int(i)) for i in entry.chunk_ids}
 
-    def search(self, vector: np.ndarray, k: int) -> list[Hit]:
-        """The k chunks closest to a unit query vector, best first (score: cosine)."""
+    def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        """The k chunks closest to a unit query vector, best first (score: cosine).
+
+        `allowed` (chunk ids) limits the search to those chunks, inside FAISS: k of them
+        come back when there are k, not the best k overall cut down to the allowed ones.
+        """
         if not self.chunks:
             return []
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-        scores, ids = self.search_index().search(query, min(k, len(self.chunks)))
+        if allowed is None:
+            scores, ids = self.search_index().search(query, min(k, len(self.chunks)))
+        else:
+            scores, ids = self._search_allowed(query, min(k, len(allowed)), allowed)
         return [
             Hit(self.chunks[int(i)], float(s), dense=float(s))
             for s, i in zip(scores[0], ids[0])
             if int(i) in self.chunks
         ]
+
+    def _search_allowed(self, query: np.ndarray, k: int, allowed: np.ndarray):
+        import faiss
+
+        if k < 1:
+            return np.zeros((1, 0), np.float32), np.zeros((1, 0), np.int64)
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+        index = self.search_index()
+        if index is not self._faiss:  # the IVF copy: only its nprobe nearest lists are scanned
+            found = index.search(query, k, params=faiss.SearchParametersIVF(sel=selector, nprobe=index.nprobe))
+            if (found[1] >= 0).sum() >= k:
+                return found
+            # those lists held fewer than k allowed chunks (a narrow filter): search exactly
+        return self._faiss.search(query, k, params=faiss.SearchParameters(sel=selector))
 
     def prepare(self) -> None:
         """Build now what searching would otherwise build on first use: the BM25 matrix
@@ -138,10 +159,11 @@ class VectorStore:
             self._ann = build_ivf(*flat_contents(self._faiss))
         return self._ann
 
-    def search_lexical(self, query: str, k: int) -> list[Hit]:
-        """The k chunks with the best BM25 score for the query text, best first."""
+    def search_lexical(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[Hit]:
+        """The k chunks with the best BM25 score for the query text, best first; only
+        among `allowed` (chunk ids) when given."""
         return [Hit(self.chunks[i], s, lexical=s)
-                for i, s in self.lexical.search(query, k) if i in self.chunks]
+                for i, s in self.lexical.search(query, k, allowed) if i in self.chunks]
 
     def cosines(self, vector: np.ndarray, chunk_ids: list[int]) -> np.ndarray:
         """Cosine of a unit query vector with each given chunk (found by any route)."""

@@ -186,3 +186,46 @@ def test_a_model_server_failure_is_a_502_or_an_error_event(seeds_copy, tmp_path,
         assert plain.status_code == 502 and "is down; start it" in plain.json()["error"]["message"]
         streamed = httpx.post(url + "/v1/chat/completions", json={**body, "stream": True}, timeout=20).text
         assert '"error"' in streamed and "is down; start it" in streamed and streamed.rstrip().endswith("[DONE]")
+
+
+def test_each_collection_is_a_model_answering_from_its_own_documents(tmp_path, monkeypatch, embedder):
+    from rag import Assistant
+    from rag.api_server import collection_catalog
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RAG_COLLECTIONS_DIR", raising=False)
+    for folder, text in {"seeds": "The seed document talks about migration in Central Asia.",
+                         "notes": "The kill command sends a signal to a process."}.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"{folder}.txt").write_text(text + "\n")
+    generator = ScriptedGenerator({"kill command send": "a signal"})
+    Assistant.open("notes", collection="notes", embedder=embedder, generator=generator)
+    (tmp_path / "collections" / "broken").mkdir()  # no index yet: not offered
+    default = Assistant.open(embedder=embedder, generator=generator)
+    with served(create_api(collection_catalog(default, "index"))) as url:
+        client = openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+        assert [m.id for m in client.models.list()] == ["rag", "rag:notes"]
+        question = ("user", "What does the kill command send to a process?")
+        notes = client.chat.completions.create(model="rag:notes", messages=[{"role": "user", "content": question[1]}])
+        assert "Answer: **a signal**" in notes.choices[0].message.content
+        assert notes.model_extra["citations"][0]["source"] == "notes.txt"
+        seeds = client.chat.completions.create(model="rag", messages=[{"role": "user", "content": question[1]}])
+        assert seeds.model_extra["rag"]["abstained"], "the default collection holds no kill command"
+        with pytest.raises(openai.NotFoundError, match="rag, rag:notes"):
+            client.chat.completions.create(model="rag:broken", messages=[{"role": "user", "content": question[1]}])
+
+
+def test_request_filters_limit_the_files_that_may_answer(client):
+    base = str(client.base_url).rstrip("/")
+    only = client.chat.completions.create(model="rag", messages=[{"role": "user", "content": MINISTER_Q}],
+                                          extra_body={"sources": ["000_*"]})
+    assert all(c["source"].startswith("000_") for c in only.model_extra["citations"])
+    assert only.model_extra["rag"]["short_answer"] is None, "the file that holds it may not answer"
+    assert "searched 1 of 2 files" in only.choices[0].message.content
+    hits = httpx.post(base + "/search", json={"query": MINISTER_Q, "k": 3, "sources": "000_*"}).json()["data"]
+    assert len(hits) == 3 and {h["source"] for h in hits} == {"000_dc7361d3392e1266.txt"}
+    bad = httpx.post(base + "/chat/completions", json={"model": "rag", "since": "yesterday",
+                                                        "messages": [{"role": "user", "content": MINISTER_Q}]})
+    assert bad.status_code == 400 and "yesterday" in bad.json()["error"]["message"]
+    none = httpx.post(base + "/search", json={"query": MINISTER_Q, "sources": ["nothing-*.pdf"]})
+    assert none.status_code == 400 and "nothing-*.pdf" in none.json()["error"]["message"]

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)[ \t]*\n(.*?)^```", re.M | re.S)
 # Programs the docs may call that are not ours: only their file arguments are checked
-OTHERS = {".venv/bin/pip", "pip", "cd", "ls", "cat"}
+OTHERS = {".venv/bin/pip", "pip", "cd", "ls", "cat", "curl", "docker"}
 # Paths a command may name that a clone does not have yet (made by set-up or a benchmark)
 MADE_LATER = ("../", "/", "benchmarks/results", "index", "models/gemma")
 
