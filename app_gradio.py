@@ -25,6 +25,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 from rag import Assistant, RagError  # noqa: E402
 from rag.app_guard import MAX_UPLOAD_BYTES, QUEUE_SIZE, RequestGuard, allowed_hosts, private_upload_folder  # noqa: E402
 from rag.chat_app import build_app  # noqa: E402
+from rag.chat_collections import serving  # noqa: E402
 from rag.chat_page import CSS, HEAD  # noqa: E402
 from rag.cli_args import COLLECTION_HELP, DOCS_HELP  # noqa: E402
 from rag.config import EMBEDDING_BACKENDS, ModelSettings, Settings  # noqa: E402
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"app_gradio: error: {exc}", file=sys.stderr)
         return 2
     folder = private_upload_folder()  # before Gradio makes or reads its temp folder
-    app = build_app(assistant, str(folder))
+    app = build_app(assistant, str(folder), serving(assistant, args.index, log=say))
     say(f"ready: open http://{args.host}:{args.port} in your browser (Ctrl+C to stop)")
     serve(app, args, str(folder))
     return 0

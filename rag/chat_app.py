@@ -22,6 +22,7 @@ from .chat_page import (
     describe,
     document_rows,
     empty_chat,
+    scope_label,
     settings_note,
 )
 from .page_image import PageImages
@@ -79,7 +80,8 @@ def build_app(assistant, upload_folder: str | None = None, collections: OpenColl
                             ui["recent"] = gr.Dropdown([], value=None, label="Recent chats (kept in this browser)",
                                                        elem_id="recent", scale=4)
                         ui["chat_note"] = gr.Markdown(elem_id="chat-note")
-                        with gr.Accordion("Documents to search (default: all)", open=False, elem_id="scope"):
+                        ui["scope"] = gr.Accordion(scope_label([], len(files), "", ""), open=False, elem_id="scope")
+                        with ui["scope"]:
                             ui["picker"] = gr.Dropdown(files, value=[], multiselect=True, elem_id="picker",
                                                        label="Only these documents (none chosen: all of them)")
                             with gr.Row():
@@ -141,15 +143,19 @@ def build_app(assistant, upload_folder: str | None = None, collections: OpenColl
                       [ui["page_image"], ui["page_note"]], concurrency_limit=2, concurrency_id="pages")
         new.click(events.new_chat, parts(["store", "active"]), parts(SHOWN))
         ui["chat"].clear(events.new_chat, parts(["store", "active"]), parts(SHOWN))  # its own bin icon
-        ui["recent"].input(events.reopen, parts(["recent", "store", "chat_id", "active"]), parts(SHOWN))
-        ui["collection"].input(events.switch, parts(["collection", "store", "active"]), parts(SHOWN))
+        ui["recent"].select(events.reopen, parts(["recent", "store", "chat_id", "active"]), parts(SHOWN))
+        ui["collection"].select(events.switch, parts(["collection", "store", "active"]), parts(SHOWN))
         docs_view = parts(DOCUMENTS_VIEW)
         changes = {"concurrency_limit": 1, "concurrency_id": "documents"}
-        upload.upload(events.add, [upload, ui["active"]], [upload, docs_status, *docs_view], **changes)
-        remove_btn.click(events.remove, parts(["choice", "active"]), [docs_status, *docs_view], **changes)
-        restore_btn.click(events.restore, parts(["removed", "active"]), [docs_status, *docs_view], **changes)
-        reindex_btn.click(events.reindex, parts(["active"]), [docs_status, *docs_view], **changes)
-        docs_tab.select(events.documents_view, parts(["active"]), docs_view)
+        upload.upload(events.add, [upload, *parts(["active", "picker"])], [upload, docs_status, *docs_view], **changes)
+        remove_btn.click(events.remove, parts(["choice", "active", "picker"]), [docs_status, *docs_view], **changes)
+        restore_btn.click(events.restore, parts(["removed", "active", "picker"]), [docs_status, *docs_view], **changes)
+        reindex_btn.click(events.reindex, parts(["active", "picker"]), [docs_status, *docs_view], **changes)
+        docs_tab.select(events.documents_view, parts(["active", "picker", "since", "until"]), docs_view)
+        scope = parts(["picker", "since", "until", "active"])
+        ui["picker"].change(events.scope, scope, ui["scope"])
+        ui["since"].blur(events.scope, scope, ui["scope"])
+        ui["until"].blur(events.scope, scope, ui["scope"])
         chosen = parts(["top_k", "model", "length"])
         ui["top_k"].change(settings_note, chosen, settings_status)
         ui["length"].change(settings_note, chosen, settings_status)

@@ -25,6 +25,8 @@ from .chat_page import (
     describe,
     document_rows,
     empty_chat,
+    question_filters,
+    scope_label,
     settings_note,
     sources_panel,
     turn_view,
@@ -35,10 +37,10 @@ from .errors import RagError
 ASK_INPUTS = ["box", "chat", "turns", "sections", "top_k", "model", "length", "chat_id", "store", "active",
               "picker", "since", "until"]
 ASKED = ["chat", "box", "turns", "sections", "sources", "chat_id", "store", "recent"]
-DOCUMENTS_VIEW = ["table", "choice", "removed", "status", "chat", "picker"]
+DOCUMENTS_VIEW = ["table", "choice", "removed", "status", "chat", "picker", "scope"]
 # A conversation shown (a new chat, one reopened, the page loaded, another collection):
 SHOWN = ["chat", "box", "turns", "sections", "sources", "chat_id", "recent", "chat_note",
-         "active", "collection", "table", "choice", "removed", "status", "picker"]
+         "active", "collection", "table", "choice", "removed", "status", "picker", "scope", "since", "until"]
 PAGE_SHOWN = ["page_image", "page_note"]
 
 
@@ -75,10 +77,9 @@ class ChatEvents:
         yield chat, "", turns, sections, sources_panel(sections), *unchanged
         try:
             assistant = self.collections.get(active)
-            filters = {name: value for name, value in (("sources", picked), ("since", since), ("until", until))
-                       if value}
             stream = assistant.stream(message, history=[t.answer for t in turns],
-                                      settings=chosen_settings(assistant, top_k, model, length), **filters)
+                                      settings=chosen_settings(assistant, top_k, model, length),
+                                      **question_filters(picked, since, until))
             searched = stream.question if stream.question != message else None
             draft = ""
             for piece in stream:
@@ -111,7 +112,7 @@ class ChatEvents:
     def reopen(self, chosen, store, chat_id=None, active=None):
         """Show a saved chat, switching to its collection if it was on another one."""
         if not chosen or chosen == chat_id:  # the list closed on nothing new
-            return self._kept(store, chat_id, "")
+            return self._kept(store, chat_id)
         chat = next((c for c in saved_chats(store) if c.id == chosen), None)
         current = self.collections.get(active)
         if chat is None:
@@ -139,12 +140,14 @@ class ChatEvents:
 
     def switch(self, name, store, active=None):
         """Another collection in this tab: a new chat over its documents. Other tabs keep theirs."""
+        if name == (active or self.collections.default):
+            return (*(gr.skip(),) * len(SHOWN),)
         try:
             assistant = self.collections.get(name)
         except RagError as exc:
             current = self.collections.get(active)
             return (*(gr.skip(),) * 9, assistant_collection(current), *(gr.skip(),) * 3,
-                    f"{describe(current)}\n\n**Can't switch:** {literal(str(exc))}", gr.skip())
+                    f"{describe(current)}\n\n**Can't switch:** {literal(str(exc))}", *(gr.skip(),) * 4)
         return self._shown(assistant, (), "", store, views=True)
 
     def _shown(self, assistant, turns, chat_id: str, store, note: str = "", views: bool = False):
@@ -155,14 +158,19 @@ class ChatEvents:
         shown = (chat, "", list(turns), sections, sources_panel(sections), chat_id, self._recent(store, chat_id),
                  note)
         if not views:
-            return (*shown, *(gr.skip(),) * 7)
+            return (*shown, *(gr.skip(),) * 10)
         name = assistant_collection(assistant)
+        # another collection: its documents, and the choice of them starts afresh
+        files = self._files(assistant)
         return (*shown, name, gr.update(value=name, choices=self.collections.names()),
-                *self._documents(assistant)[:4], gr.update(choices=self._files(assistant), value=[]))
+                *self._documents(assistant)[:4], gr.update(choices=files, value=[]),
+                gr.update(label=scope_label([], len(files), "", "")), "", "")
 
-    def _kept(self, store, chat_id, note: str):
-        """Everything as it is, with a note; the list of recent chats back on this tab's chat."""
-        return (*(gr.skip(),) * 6, self._recent(store, chat_id), note, *(gr.skip(),) * 7)
+    def _kept(self, store, chat_id, note: str | None = None):
+        """Everything as it is, with a note if given; the list of recent chats back on this
+        tab's chat."""
+        return (*(gr.skip(),) * 6, self._recent(store, chat_id), gr.skip() if note is None else note,
+                *(gr.skip(),) * 10)
 
     def _recent(self, store, chat_id):
         choices = chat_choices(saved_chats(store), show_collection=len(self.collections.names()) > 1)
@@ -170,11 +178,18 @@ class ChatEvents:
 
     # Documents
 
-    def documents_view(self, active=None):
+    def documents_view(self, active=None, picked=None, since=None, until=None):
         """The collection's documents table, remove and restore choices, status line,
-        example questions and document picker."""
+        example questions and document picker (what was chosen and is still indexed stays)."""
         assistant = self.collections.get(active)
-        return (*self._documents(assistant), gr.update(choices=self._files(assistant)))
+        files = self._files(assistant)
+        picked = [p for p in picked or [] if p in files]
+        return (*self._documents(assistant), gr.update(choices=files, value=picked),
+                gr.update(label=scope_label(picked, len(files), since, until)))
+
+    def scope(self, picked, since, until, active=None):
+        """The "documents to search" panel's title, once the choice changes."""
+        return gr.update(label=scope_label(picked, len(self._files(self.collections.get(active))), since, until))
 
     def _documents(self, assistant):
         rows = document_rows(assistant)
@@ -183,15 +198,15 @@ class ChatEvents:
                 gr.update(choices=assistant.removed_documents(), value=None), describe(assistant),
                 gr.update(examples=[{"text": q} for q in examples] or None, placeholder=empty_chat(examples)))
 
-    def _changed(self, active, action):
+    def _changed(self, active, picked, action):
         """Run a document change; its message replaces the last one, then the views refresh."""
         try:
             message = action(self.collections.get(active))
         except RagError as exc:
             message = f"**Error:** {literal(str(exc))}"
-        return (message, *self.documents_view(active))
+        return (message, *self.documents_view(active, picked))
 
-    def add(self, files, active=None, progress=gr.Progress()):  # noqa: B008 (how Gradio passes a progress bar)
+    def add(self, files, active=None, picked=None, progress=gr.Progress()):  # noqa: B008 (how Gradio passes a progress bar)
         paths = [f if isinstance(f, str) else f.name for f in (files or [])]
         progress(0, desc="Checking and copying the files")
         ours, refused = split_uploads(paths, self.upload_folder)
@@ -201,25 +216,25 @@ class ChatEvents:
                             else ([], None))
             return upload_message([*done, *refused], report)
         try:
-            return (None, *self._changed(active, added))
+            return (None, *self._changed(active, picked, added))
         finally:
             discard_uploads(paths, self.upload_folder)
 
-    def remove(self, source, active=None):
+    def remove(self, source, active=None, picked=None):
         if not source:
-            return ("Choose a document to remove first.", *self.documents_view(active))
-        return self._changed(active, lambda a: f"Removed **{literal(source)}** from the index; the file is kept "
+            return ("Choose a document to remove first.", *self.documents_view(active, picked))
+        return self._changed(active, picked, lambda a: f"Removed **{literal(source)}** from the index; the file is kept "
                                                f"aside, and *Restore* below brings it back. "
                                                f"{index_summary(a.remove_document(source))}")
 
-    def restore(self, name, active=None):
+    def restore(self, name, active=None, picked=None):
         if not name:
-            return ("Choose a removed document to restore first.", *self.documents_view(active))
-        return self._changed(active, lambda a: f"Restored **{literal(name)}**. {index_summary(a.restore_document(name))}")
+            return ("Choose a removed document to restore first.", *self.documents_view(active, picked))
+        return self._changed(active, picked, lambda a: f"Restored **{literal(name)}**. {index_summary(a.restore_document(name))}")
 
-    def reindex(self, active=None, progress=gr.Progress()):  # noqa: B008
+    def reindex(self, active=None, picked=None, progress=gr.Progress()):  # noqa: B008
         progress(0, desc="Scanning the documents folder")
-        return self._changed(active, lambda a: index_summary(a.reindex(progress=indexing_progress(progress))))
+        return self._changed(active, picked, lambda a: index_summary(a.reindex(progress=indexing_progress(progress))))
 
     # Settings and pages
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from pathlib import Path
 
 from .chat_view import SIMILARITY_NOTE, answer_message, human_size, question_message, sources_section
@@ -90,11 +91,56 @@ SAVE_TAB_CHAT_JS = f"""(chatId) => {{
 def describe(assistant) -> str:
     """The status line above the tabs: what is loaded, from where, with which model. The
     folder is named, not its absolute path (the page's /config is readable by any caller;
-    the start-up output gives the full path)."""
+    the start-up output gives the full path); a collection other than the default, by name."""
     files = len(assistant.store.manifest.files)
+    collection = getattr(assistant, "collection", "default")
+    named = f" (collection **{html.escape(collection)}**)" if collection != "default" else ""
     return (f"**Ready.** Answering from **{files} files** ({len(assistant.store)} passages) in "
-            f"`{Path(assistant.docs).name}/` with `{assistant.generator.model_id}`. Every answer cites the file "
-            f"and lines it comes from; when the documents don't hold the answer, it says so.")
+            f"`{Path(assistant.docs).name}/`{named} with `{assistant.generator.model_id}`. Every answer cites the "
+            f"file and lines it comes from; when the documents don't hold the answer, it says so.")
+
+
+def name_pattern(source: str) -> str:
+    """A file's name as a `sources` pattern (rag/filters.py) that matches that name, not
+    names like it: the pattern characters `*`, `?` and `[` are put in brackets. (A name
+    without a folder still matches a file of that name in a subfolder too, and letters
+    match in either case: the filters' rule.)
+
+    >>> name_pattern("notes [draft]*.txt"), name_pattern("sub/a.txt")
+    ('notes [[]draft][*].txt', 'sub/a.txt')
+    """
+    return re.sub(r"([*?\[])", r"[\1]", source)
+
+
+def question_filters(picked, since, until) -> dict:
+    """The filter keywords of Assistant.stream for the documents a tab chose (none: all).
+
+    >>> question_filters(["a*.txt"], " 2024-01-01 ", "")
+    {'sources': ['a[*].txt'], 'since': '2024-01-01'}
+    >>> question_filters([], None, None)
+    {}
+    """
+    chosen = {"sources": [name_pattern(p) for p in picked or []], "since": (since or "").strip(),
+              "until": (until or "").strip()}
+    return {name: value for name, value in chosen.items() if value}
+
+
+def scope_label(picked, total: int, since, until) -> str:
+    """The title of the "documents to search" panel: which files and dates a question uses.
+
+    >>> scope_label([], 12, "", None)
+    'Documents to search: all 12'
+    >>> scope_label(["a.txt"], 12, "2024-01-01", "")
+    'Documents to search: a.txt, dated from 2024-01-01'
+    >>> scope_label(["a.txt", "b.txt"], 12, "", "2024-12-31")
+    'Documents to search: 2 of 12, dated until 2024-12-31'
+    """
+    picked = list(picked or [])
+    which = f"all {total}" if not picked else picked[0] if len(picked) == 1 else f"{len(picked)} of {total}"
+    dates = [f"from {since.strip()}" if (since or "").strip() else "",
+             f"until {until.strip()}" if (until or "").strip() else ""]
+    dated = " ".join(d for d in dates if d)
+    return f"Documents to search: {which}" + (f", dated {dated}" if dated else "")
 
 
 def sources_panel(sections: list[str]) -> str:

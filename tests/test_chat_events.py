@@ -86,3 +86,20 @@ def test_a_chat_from_a_collection_this_app_does_not_serve_is_not_opened(events):
     assert shown["recent"]["value"] is None  # the list is back on this tab's (new) chat
     assert all(shown[name] == gr.skip() for name in ("chat", "turns", "sections", "active")), "left as they are"
     assert _shown(events.load(store, chat_id))["chat"]["value"] == [], "on reload: a new chat instead"
+
+
+def test_a_chosen_document_is_the_only_one_searched_even_with_pattern_characters_in_its_name(tmp_path):
+    from fakes import HashingEmbedder, ScriptedGenerator
+    from rag import Assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "report[1].txt").write_text("The budget of the first report is 40 million.\n")
+    (docs / "report1.txt").write_text("The budget of the other report is 90 million.\n")
+    assistant = Assistant.open(docs, tmp_path / "idx", embedder=HashingEmbedder(), generator=ScriptedGenerator({}))
+    events = ChatEvents(OpenCollections(assistant), str(tmp_path / "uploads"), page_images=None)
+    for picked in (["report[1].txt"], ["report1.txt"]):
+        *_, last = events.respond("What is the budget of the report?", [], [], [], 4, None, "Quotes only", "",
+                                  None, None, picked)
+        [turn] = dict(zip(ASKED, last))["turns"]
+        assert {e.source for e in turn.answer.evidence} == set(picked)
