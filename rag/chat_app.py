@@ -77,7 +77,7 @@ def build_app(assistant, upload_folder: str | None = None, collections: OpenColl
                             send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=70)
                         with gr.Row(equal_height=False, elem_id="history-row"):
                             new = gr.Button("New chat", elem_id="new-chat", scale=0, min_width=130)
-                            ui["recent"] = gr.Dropdown([], value=None, label="Recent chats (kept in this browser)",
+                            ui["recent"] = gr.Dropdown([], value=None, label="Recent chats",
                                                        elem_id="recent", scale=4)
                         ui["chat_note"] = gr.Markdown(elem_id="chat-note")
                         ui["scope"] = gr.Accordion(scope_label([], len(files), "", ""), open=False, elem_id="scope")

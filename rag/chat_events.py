@@ -33,6 +33,7 @@ from .chat_page import (
 )
 from .chat_view import draft_message, index_summary, literal, question_message, upload_message
 from .errors import RagError
+from .page_view import cited_page
 
 ASK_INPUTS = ["box", "chat", "turns", "sections", "top_k", "model", "length", "chat_id", "store", "active",
               "picker", "since", "until"]
@@ -249,6 +250,10 @@ class ChatEvents:
     def show_page(self, request, turns, active=None):
         assistant = self.collections.get(active)
         answers = [t.answer for t in (turns or [])]
+        citation, _why = cited_page(answers, request or "")
+        if citation is not None and citation.source not in assistant.store.manifest.files:
+            # a reopened chat's answers come from the browser: only indexed files are shown
+            return gr.update(value=None, visible=False), "That file is no longer in the index."
         path, label, caption = self.page_images.cited(answers, request or "", assistant.docs)
         return gr.update(value=path, visible=path is not None, label=label), caption
 

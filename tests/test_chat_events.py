@@ -103,3 +103,20 @@ def test_a_chosen_document_is_the_only_one_searched_even_with_pattern_characters
                                   None, None, picked)
         [turn] = dict(zip(ASKED, last))["turns"]
         assert {e.source for e in turn.answer.evidence} == set(picked)
+
+
+def test_show_page_renders_only_indexed_files_whatever_a_reopened_chat_names(assistant, tmp_path):
+    class Pages:  # stands in for page_image.PageImages, recording what it was asked to draw
+        calls = []
+
+        def cited(self, answers, request, docs):
+            self.calls.append(request)
+            return "page.png", "label", "caption"
+
+    events = ChatEvents(OpenCollections(assistant), str(tmp_path / "uploads"), Pages())
+    store = json.loads(json.dumps(_ask(events, MINISTER_Q)["store"]))
+    store["chats"][0]["turns"][0]["answer"]["citations"][0].update(source=".removed/old.pdf", page=1)
+    turns = _shown(events.load(store, store["chats"][0]["id"]))["turns"]
+    image, caption = events.show_page("1-1", turns)
+    assert Pages.calls == [] and caption == "That file is no longer in the index." and image["visible"] is False
+    assert events.show_page("1-1", _ask(events, MINISTER_Q)["turns"])[1] == "caption"  # an indexed file
