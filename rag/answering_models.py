@@ -62,6 +62,14 @@ class AnsweringModels:
                 self._generators[path] = LlamaGenerator(check_gguf(Path(path)), settings.generation)
             return self._generators[path]
 
+    def use_models_of(self, other: "AnsweringModels") -> None:
+        """Answer with `other`'s models from now on: its model, and every other GGUF either
+        of them loads for a question's settings (one set, one lock). Another collection
+        open in the same process (chat_collections.py) then never loads a model twice."""
+        self._generator = other.generator
+        self._generators = other._generators
+        self._models_lock = other._models_lock
+
     def model_choices(self) -> list[Path]:
         """GGUF files to answer with: the one in use and those in the models folder; none
         when a model server answers (the server's model is the only one)."""

@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from .errors import ConfigError, DocumentsError, ModelError, QuestionError, RagError
+from .errors import CollectionError, ConfigError, DocumentsError, ModelError, QuestionError, RagError
 from .openai_shapes import (
     RecentAnswers,
     RequestError,
@@ -104,48 +104,25 @@ def question_options(body: dict) -> dict:
 
 
 class Catalog:
-    """The collections a server answers from, each opened once, on first use."""
+    """The collections a server answers from, as model ids (chat_collections.OpenCollections:
+    each opened once, on first use, with the first one's models)."""
 
-    def __init__(self, open_collection: Callable[[str], object], names: Callable[[], list[str]]):
-        self._open = open_collection
-        self._names = names
-        self._assistants: dict[str, object] = {}
-        self._lock = threading.Lock()
+    def __init__(self, collections):
+        self.collections = collections
 
     def model_ids(self) -> list[str]:
-        return [model_id(name) for name in self._names()]
+        return [model_id(name) for name in self.collections.names()]
 
     def assistant(self, model: str | None):
         name = collection_of(model or DEFAULT_MODEL)
-        known = self._names()
-        if name is None or name not in known:
-            raise ApiError(404, f"model {model!r} does not exist; this server has: "
-                                f"{', '.join(model_id(n) for n in known)} (GET /v1/models)",
-                           code="model_not_found", param="model")
-        with self._lock:
-            if name not in self._assistants:
-                self._assistants[name] = self._open(name)
-            return self._assistants[name]
-
-
-def collection_catalog(assistant, index, update: bool = True, log=lambda _line: None) -> Catalog:
-    """A catalog of `assistant`'s collection and every other one that can be opened (a
-    damaged one is left out until fixed; `rag collections` says why). The others are opened
-    on first use with the first one's settings and models, so no model loads twice."""
-    from .collections import list_collections
-    from .pipeline import Assistant
-
-    def names() -> list[str]:
-        found = [c.name for c in list_collections(index) if not c.problem or c.name == assistant.collection]
-        return found if assistant.collection in found else [assistant.collection, *found]
-
-    def open_collection(name: str):
-        if name == assistant.collection:
-            return assistant
-        return Assistant.open(None, index, collection=name, settings=assistant.settings, embedder=assistant.embedder,
-                              generator=assistant.generator, update=update, log=log)
-
-    return Catalog(open_collection, names)
+        try:
+            if name is None:
+                raise CollectionError("no collection")
+            return self.collections.get(name)
+        except CollectionError as exc:
+            raise ApiError(404, f"model {model!r} does not exist or can't be opened ({exc}); this server has: "
+                                f"{', '.join(self.model_ids())} (GET /v1/models)",
+                           code="model_not_found", param="model") from exc
 
 
 def create_api(catalog: Catalog, api_key: str | None = None, hosts: frozenset[str] | None = None,

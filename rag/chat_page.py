@@ -1,14 +1,16 @@
 """Pure: the chat page's fixed parts (CSS, the citation-link script, empty states) and the
 strings it builds from the Assistant's state (the status line, a tab's settings and their
-confirmation). No Gradio here; app_gradio.py lays the page out and wires its events.
+confirmation, a conversation's messages and sources). No Gradio here; chat_app.py lays the
+page out and wires its events.
 """
 from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from pathlib import Path
 
-from .chat_view import SIMILARITY_NOTE, human_size
+from .chat_view import SIMILARITY_NOTE, answer_message, human_size, question_message, sources_section
 
 # Answer length -> tokens a base model may write per passage read (reading_max_tokens);
 # models with a chat template get three times as many for their one answer (max_tokens).
@@ -40,6 +42,8 @@ CSS = """
                             background: var(--button-secondary-background-fill); }
 #sources button.show-page:hover { background: var(--button-secondary-background-fill-hover); }
 .page-control { display: none !important; }
+#history-row { align-items: flex-end; }
+#new-chat { margin-bottom: 2px; }
 """
 # Citation links jump within the page; Gradio would open links in a new tab otherwise.
 HEAD = """<script>
@@ -66,21 +70,102 @@ document.addEventListener('click', (event) => {
   setTimeout(() => go.click(), 0);
 }, true);
 </script>"""
+# Where the browser keeps its chats (localStorage). Gradio encrypts them with this key,
+# which the page itself carries: it keeps the store unreadable at a glance, not secret.
+# Fixed, so the chats outlive a restart of the app (a random key would orphan them).
+STORE_KEY = "rag-chats"
+STORE_SECRET = "rag-chat-history"
+# Which chat a browser tab shows is kept in the tab's sessionStorage, which survives a
+# reload but is not shared with other tabs; the chats themselves are in localStorage.
+TAB_CHAT_KEY = "rag-chat-id"
+LOAD_TAB_CHAT_JS = f"""(store, chatId, ...rest) => {{
+  let id = null;
+  try {{ id = sessionStorage.getItem('{TAB_CHAT_KEY}'); }} catch (e) {{}}
+  return [store, id || '', ...rest];
+}}"""
+SAVE_TAB_CHAT_JS = f"""(chatId) => {{
+  try {{ sessionStorage.setItem('{TAB_CHAT_KEY}', chatId || ''); }} catch (e) {{}}
+}}"""
 
 
 def describe(assistant) -> str:
     """The status line above the tabs: what is loaded, from where, with which model. The
     folder is named, not its absolute path (the page's /config is readable by any caller;
-    the start-up output gives the full path)."""
+    the start-up output gives the full path); a collection other than the default, by name."""
     files = len(assistant.store.manifest.files)
+    collection = getattr(assistant, "collection", "default")
+    named = f" (collection **{html.escape(collection)}**)" if collection != "default" else ""
     return (f"**Ready.** Answering from **{files} files** ({len(assistant.store)} passages) in "
-            f"`{Path(assistant.docs).name}/` with `{assistant.generator.model_id}`. Every answer cites the file "
-            f"and lines it comes from; when the documents don't hold the answer, it says so.")
+            f"`{Path(assistant.docs).name}/`{named} with `{assistant.generator.model_id}`. Every answer cites the "
+            f"file and lines it comes from; when the documents don't hold the answer, it says so.")
+
+
+def name_pattern(source: str) -> str:
+    """A file's name as a `sources` pattern (rag/filters.py) that matches that name, not
+    names like it: the pattern characters `*`, `?` and `[` are put in brackets. (A name
+    without a folder still matches a file of that name in a subfolder too, and letters
+    match in either case: the filters' rule.)
+
+    >>> name_pattern("notes [draft]*.txt"), name_pattern("sub/a.txt")
+    ('notes [[]draft][*].txt', 'sub/a.txt')
+    """
+    return re.sub(r"([*?\[])", r"[\1]", source)
+
+
+def question_filters(picked, since, until) -> dict:
+    """The filter keywords of Assistant.stream for the documents a tab chose (none: all).
+
+    >>> question_filters(["a*.txt"], " 2024-01-01 ", "")
+    {'sources': ['a[*].txt'], 'since': '2024-01-01'}
+    >>> question_filters([], None, None)
+    {}
+    """
+    chosen = {"sources": [name_pattern(p) for p in picked or []], "since": (since or "").strip(),
+              "until": (until or "").strip()}
+    return {name: value for name, value in chosen.items() if value}
+
+
+def scope_label(picked, total: int, since, until) -> str:
+    """The title of the "documents to search" panel: which files and dates a question uses.
+
+    >>> scope_label([], 12, "", None)
+    'Documents to search: all 12'
+    >>> scope_label(["a.txt"], 12, "2024-01-01", "")
+    'Documents to search: a.txt, dated from 2024-01-01'
+    >>> scope_label(["a.txt", "b.txt"], 12, "", "2024-12-31")
+    'Documents to search: 2 of 12, dated until 2024-12-31'
+    """
+    picked = list(picked or [])
+    which = f"all {total}" if not picked else picked[0] if len(picked) == 1 else f"{len(picked)} of {total}"
+    dates = [f"from {since.strip()}" if (since or "").strip() else "",
+             f"until {until.strip()}" if (until or "").strip() else ""]
+    dated = " ".join(d for d in dates if d)
+    return f"Documents to search: {which}" + (f", dated {dated}" if dated else "")
 
 
 def sources_panel(sections: list[str]) -> str:
     """The sources panel: the latest answer's sources first, under what "similarity" means."""
     return SIMILARITY_NOTE + "\n".join(reversed(sections)) if sections else NO_SOURCES
+
+
+def turn_view(turn, number: int, source_text) -> tuple[list[dict], str]:
+    """A turn (chat_history.Turn) as the page shows it: its two chat messages and its part
+    of the sources panel. `source_text(source)` gives a file's current text, or None."""
+    answer = turn.answer
+    messages = [{"role": "user", "content": question_message(turn.asked)},
+                {"role": "assistant", "content": answer_message(answer, number, asked=turn.asked)}]
+    texts = {c.source: source_text(c.source) for c in answer.citations}
+    return messages, sources_section(answer, number, texts, turn.dates)
+
+
+def conversation_view(turns, source_text) -> tuple[list[dict], list[str]]:
+    """A conversation's chat messages and sources sections, its turns numbered from 1."""
+    messages, sections = [], []
+    for number, turn in enumerate(turns, 1):
+        shown, section = turn_view(turn, number, source_text)
+        messages += shown
+        sections.append(section)
+    return messages, sections
 
 
 def empty_chat(examples: list[str]) -> str:

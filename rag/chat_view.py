@@ -160,10 +160,11 @@ def highlighted_quote(e: Evidence) -> str:
     return f'{text(before)}{lead}<mark class="answer">{text(span)}</mark>{trail}{text(after)}'
 
 
-def sources_section(answer: Answer, turn: int, file_texts: dict[str, str]) -> str:
+def sources_section(answer: Answer, turn: int, file_texts: dict[str, str], dates: dict | None = None) -> str:
     """The sources panel's part for one answer: each cited file with its date, lines,
-    and the quote highlighted in its surrounding text (or the closest passages)."""
-    dates = {h.chunk.source: h.chunk.date for h in answer.hits}
+    and the quote highlighted in its surrounding text (or the closest passages). `dates`
+    (file -> date) defaults to the dates of the answer's passages."""
+    dates = {h.chunk.source: h.chunk.date for h in answer.hits} if dates is None else dates
     parts = [f'<section class="turn" id="turn-{turn}"><h4>Q{turn}: {html.escape(answer.question)}</h4>']
     if answer.abstained:
         parts.append(f'<p class="abstained">{NOT_FOUND_HEADLINE} Closest passages:</p>')

@@ -174,8 +174,9 @@ def _print_progress(done: int, total: int, result) -> None:
 def cmd_serve(args) -> int:
     import os
 
-    from .api_server import collection_catalog, create_api, run
+    from .api_server import Catalog, create_api, run
     from .app_guard import allowed_hosts, is_loopback
+    from .chat_collections import serving
 
     key = args.api_key or os.environ.get(API_KEY_ENV_VAR) or None
     say = (lambda line: print(f"rag serve: {line}", file=sys.stderr, flush=True))
@@ -185,7 +186,7 @@ def cmd_serve(args) -> int:
     assistant = _open(args, update=not args.no_update)
     say("loading and warming the answering model ...")
     assistant.warm_up()
-    catalog = collection_catalog(assistant, args.index, update=not args.no_update, log=say)
+    catalog = Catalog(serving(assistant, args.index, log=say))
     run(create_api(catalog, key, allowed_hosts(args.host, args.port, args.allow_host)), args.host, args.port, say)
     return 0
 

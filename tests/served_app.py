@@ -14,12 +14,13 @@ import app_gradio  # noqa: E402
 
 
 @contextlib.contextmanager
-def served_app(assistant, *args: str):
-    """Yields (app, port, upload folder); `args` are further app_gradio command-line flags."""
+def served_app(assistant, *args: str, collections=None):
+    """Yields (app, port, upload folder); `args` are further app_gradio command-line flags,
+    `collections` the others it serves (rag.chat_collections), as main() gives them."""
     before = os.environ.get("GRADIO_TEMP_DIR")
     port = free_port()
     folder = app_gradio.private_upload_folder()
-    app = app_gradio.build_app(assistant, str(folder))
+    app = app_gradio.build_app(assistant, str(folder), collections)
     app_gradio.serve(app, app_gradio.parse_args(["--port", str(port), *args]), str(folder), block=False)
     try:
         yield app, port, folder

@@ -11,6 +11,7 @@ from fakes import ScriptedGenerator
 from rag import ModelError
 from rag.api_server import Catalog, create_api
 from rag.app_guard import allowed_hosts
+from rag.chat_collections import OpenCollections
 from served_api import served
 
 MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
@@ -23,7 +24,7 @@ def assistant(scripted_assistant):
 
 
 def api(assistant, **options):
-    return create_api(Catalog(lambda _name: assistant, lambda: ["default"]), **options)
+    return create_api(Catalog(OpenCollections(assistant)), **options)
 
 
 @pytest.fixture
@@ -190,7 +191,7 @@ def test_a_model_server_failure_is_a_502_or_an_error_event(seeds_copy, tmp_path,
 
 def test_each_collection_is_a_model_answering_from_its_own_documents(tmp_path, monkeypatch, embedder):
     from rag import Assistant
-    from rag.api_server import collection_catalog
+    from rag.chat_collections import serving
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RAG_COLLECTIONS_DIR", raising=False)
@@ -202,7 +203,7 @@ def test_each_collection_is_a_model_answering_from_its_own_documents(tmp_path, m
     Assistant.open("notes", collection="notes", embedder=embedder, generator=generator)
     (tmp_path / "collections" / "broken").mkdir()  # no index yet: not offered
     default = Assistant.open(embedder=embedder, generator=generator)
-    with served(create_api(collection_catalog(default, "index"))) as url:
+    with served(create_api(Catalog(serving(default, "index")))) as url:
         client = openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
         assert [m.id for m in client.models.list()] == ["rag", "rag:notes"]
         question = ("user", "What does the kill command send to a process?")

@@ -286,7 +286,7 @@ def test_removed_document_leaves_the_index_and_its_answers_go(page, work):
     page.screenshot(path=str(SHOTS / "6-documents-after-remove.png"))
 
     _tab(page, "Chat")
-    page.get_by_role("button", name="Clear conversation").click()
+    page.get_by_role("button", name="New chat").click()
     page.wait_for_function("document.querySelectorAll('#chat .message').length === 0")
     reply = _ask(page, NEW_DOC_Q)
     assert "Not found in your documents" in reply and "Karimova" not in reply

@@ -54,7 +54,10 @@ def served(tmp_path, monkeypatch):
 def _ask(port, app, question):
     """POST one question to the queue, as the page does; (status, JSON body, seconds)."""
     fn_id = next(i for i, f in app.fns.items() if getattr(f.fn, "__name__", "") == "respond")
-    body = json.dumps({"data": [question, [], None, None, 4, None, "Normal"], "fn_index": fn_id,
+    # the inputs of chat_events.ASK_INPUTS: question, chat, turns, sections, top_k, model, length,
+    # chat_id, store, active, picker, since, until
+    data = [question, [], None, None, 4, None, "Normal", "", None, None, [], "", ""]
+    body = json.dumps({"data": data, "fn_index": fn_id,
                        "session_hash": uuid.uuid4().hex[:10], "event_data": None, "trigger_id": None})
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     started = time.perf_counter()

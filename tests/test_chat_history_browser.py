@@ -1,0 +1,124 @@
+"""The chat's history in a real headless Chromium, with the fake models over a copy of
+seeds/: a conversation survives a reload of the page (its answers, its sources, and
+follow-ups that still lean on its earlier answers), "New chat" starts an empty one, and a
+recent chat is reopened from the list and continued. The chats are in the browser's
+localStorage; the server keeps none. Screenshots go to tests/screenshots/13-*.png."""
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from fakes import HashingEmbedder, ScriptedGenerator
+from rag import Assistant
+from served_app import served_app
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
+MEETING_Q = "Where did the meeting between Madrakhimov and the IOM coordinator take place?"
+SCRIPT = {"Who did Rashid Meredov": "Zeynal Hajiyev", "Minister of Foreign Affairs": "Rashid Meredov",
+          "Madrakhimov": "Tashkent"}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    work = tmp_path_factory.mktemp("history")
+    shutil.copytree(ROOT / "seeds", work / "docs")
+    assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
+                               generator=ScriptedGenerator(SCRIPT))
+    with served_app(assistant) as (_app, port, _folder):
+        yield f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(app_url, wait_until="load")
+        _loaded(page)
+        yield page
+        browser.close()
+
+
+def _loaded(page) -> None:
+    """Wait until the page has loaded and its load event has run (the recent-chats list and
+    the tab's chat are filled in by it)."""
+    page.wait_for_selector("#status")
+    page.wait_for_function("() => window.gradio_config !== undefined")
+    page.wait_for_timeout(1500)  # the load event restores the chat
+
+
+def _ask(page, question: str) -> str:
+    turns = page.locator("#sources .turn").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.wait_for_function("(n) => document.querySelectorAll('#sources .turn').length > n", arg=turns,
+                           timeout=60_000)
+    page.wait_for_timeout(300)  # the store is written once the answer is in
+    return page.locator("#chat .message").last.inner_text()
+
+
+def _asked(page) -> list[str]:
+    return page.locator('#chat [data-testid="user"]').all_inner_texts()
+
+
+def _recent(page) -> list[str]:
+    page.locator("#recent input").click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.locator("#status").click()  # closes the list, choosing nothing
+    return [option.replace("✓", "").strip() for option in options]  # the open chat is ticked
+
+
+def test_a_conversation_survives_a_reload_with_its_sources_and_follow_ups(page):
+    assert "Rashid Meredov" in _ask(page, MINISTER_Q)
+    assert "Zeynal Hajiyev" in _ask(page, "and who did he meet?")
+    page.reload(wait_until="load")
+    _loaded(page)
+    page.wait_for_function("() => document.querySelectorAll('#sources .turn').length === 2", timeout=30_000)
+    assert _asked(page) == [MINISTER_Q, "and who did he meet?"]
+    assert "Rashid Meredov" in page.locator('#chat [data-testid="bot"]').first.inner_text()
+    source = page.locator("#src-1-1")
+    assert "003_064eea4f1c13281f.txt" in source.inner_text() and "dated 2024-04-02" in source.inner_text()
+    assert "Rashid Meredov" in source.locator("mark").inner_text()  # the quote in its context, again
+    page.screenshot(path=str(SHOTS / "13-history-after-reload.png"))
+    # a follow-up leans on the restored answers: "he" is the last answer, Zeynal Hajiyev
+    assert "Searched for: Who did Zeynal Hajiyev meet?" in _ask(page, "and who did he meet?")
+
+
+def test_new_chat_starts_empty_and_keeps_the_old_one_in_the_list(page):
+    page.locator("#new-chat").click()
+    page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0")
+    assert "Click [1]" in page.locator("#sources").inner_text()  # the empty sources panel
+    assert _recent(page) == [MINISTER_Q]
+    assert "Tashkent" in _ask(page, MEETING_Q)
+    assert _asked(page) == [MEETING_Q]
+    assert _recent(page) == [MEETING_Q, MINISTER_Q], "newest first, titled by the first question"
+    page.screenshot(path=str(SHOTS / "13b-new-chat.png"))
+
+
+def test_a_recent_chat_reopens_and_continues(page):
+    page.locator("#recent input").click()
+    page.get_by_role("option", name=MINISTER_Q).click()
+    page.wait_for_function("() => document.querySelectorAll('#sources .turn').length === 3", timeout=30_000)
+    assert _asked(page)[0] == MINISTER_Q and len(_asked(page)) == 3
+    assert "Searched for: What is Zeynal Hajiyev's position?" in _ask(page, "what is his position?")
+    assert _recent(page)[0] == MINISTER_Q, "the chat just continued comes first"
+    page.reload(wait_until="load")
+    _loaded(page)
+    page.wait_for_function("() => document.querySelectorAll('#sources .turn').length === 4", timeout=30_000)
+    assert _asked(page)[-1] == "what is his position?"
+    page.screenshot(path=str(SHOTS / "13c-reopened.png"))
