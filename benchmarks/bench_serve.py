@@ -10,8 +10,9 @@ Both set-ups are started first and stay up, then measured in turn on the same qu
 
 Each of the N clients sends its share of the questions one after another, as a user would
 (a request's latency is its own, not time spent queued in this script). Reports requests
-per minute, p50 and p95 latency, the ratio to one client, and how many replies differ from
-the in-process one-client run.
+per minute, p50 and p95 latency, the ratio to one client, correct and wrong answers (as
+`rag eval` counts them), and how many replies (answer, abstention, cited lines) differ
+from the in-process one-client run.
 
     .venv/bin/python benchmarks/bench_serve.py                      # docs/performance.md
     .venv/bin/python benchmarks/bench_serve.py --count 8 --setups inproc
@@ -30,8 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench_concurrency import load_questions, percentile  # noqa: E402
+from bench_concurrency import percentile  # noqa: E402
 from harness import offline_env, save  # noqa: E402
+from rag.scoring import contains_answer  # noqa: E402
 
 SETUPS = ("inproc", "llama-server")
 
@@ -82,7 +84,9 @@ def measure(base_url: str, questions: list[str], clients: int) -> dict:
         started = time.perf_counter()
         reply = client.chat.completions.create(model="rag", messages=[{"role": "user", "content": q}])
         seconds.append(time.perf_counter() - started)
-        replies[q] = reply.choices[0].message.content
+        extra = reply.model_extra
+        replies[q] = (extra["rag"]["answer"], extra["rag"]["abstained"],
+                      tuple((c["source"], c["start_line"]) for c in extra["citations"]))
 
     def one_client(share: list[str]) -> None:
         for q in share:
@@ -97,12 +101,34 @@ def measure(base_url: str, questions: list[str], clients: int) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("set-up", "clients", "requests/min", "p50 s", "p95 s", "vs 1 client", "replies differing")
+    head = ("set-up", "clients", "requests/min", "p50 s", "p95 s", "vs 1 client", "correct", "wrong",
+            "replies differing")
     lines = [" | ".join(head), " | ".join("---" for _ in head)]
     for r in rows:
         lines.append(" | ".join([r["setup"], str(r["clients"]), f"{r['per_minute']:.1f}", f"{r['p50']:.2f}",
-                                 f"{r['p95']:.2f}", f"{r['ratio']:.2f}", str(r["differing"])]))
+                                 f"{r['p95']:.2f}", f"{r['ratio']:.2f}", str(r["correct"]), str(r["wrong"]),
+                                 str(r["differing"])]))
     return "\n".join(lines)
+
+
+def load_questions(path: Path, count: int) -> dict[str, dict]:
+    """`count` questions of the set (a fixed sample), question text -> its row."""
+    import random
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["question"]: r for r in random.Random(0).sample(rows, min(count, len(rows)))}
+
+
+def scored(replies: dict, rows: dict[str, dict]) -> tuple[int, int]:
+    """(correct, wrong) as `rag eval` counts them: an answer holding an expected answer, an
+    abstention on an unanswerable question; wrong = answered but not correct."""
+    correct = wrong = 0
+    for q, (text, abstained, _cited) in replies.items():
+        row = rows[q]
+        right = abstained if not row.get("answerable", True) else (not abstained and contains_answer(text, row["answers"]))
+        correct += right
+        wrong += not abstained and not right
+    return correct, wrong
 
 
 def main(argv=None) -> None:
@@ -116,7 +142,8 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=8610)
     args = parser.parse_args(argv)
     setups = [s for s in args.setups.split(",") if s]
-    questions = load_questions(Path(args.questions), args.count)
+    rows_by_question = load_questions(Path(args.questions), args.count)
+    questions = list(rows_by_question)
     subprocess.run([sys.executable, "-m", "rag.cli", "index", args.docs, "--index", args.index, "--json"],
                    env=offline_env(), check=True, stdout=subprocess.DEVNULL)
     processes: list[subprocess.Popen] = []
@@ -129,7 +156,9 @@ def main(argv=None) -> None:
             for clients in (1, args.clients):
                 result = measure(urls[setup], questions, clients)
                 reference = reference or result["replies"]
+                correct, wrong = scored(result["replies"], rows_by_question)
                 rows.append({"setup": setup, "clients": clients, **{k: v for k, v in result.items() if k != "replies"},
+                             "correct": correct, "wrong": wrong,
                              "differing": sum(result["replies"][q] != reference[q] for q in questions)})
                 single = next(r for r in rows if r["setup"] == setup and r["clients"] == 1)
                 rows[-1]["ratio"] = rows[-1]["per_minute"] / single["per_minute"]

@@ -7,7 +7,8 @@ here decides what is shown. Base models go to POST /completions (`prompt`, `stop
 models with a chat template to POST /chat/completions (`messages`); which one is
 remote_protocol.choose_api's rule, or `llm_api`. Every failure (refused, timed out, HTTP
 401/404/500) is a ModelError naming the URL, the cause and the fix; it never hangs
-longer than the connect or read timeout. Nothing here starts a server or retries.
+longer than the connect or read timeout. Nothing here starts a server or retries, but for
+a stream the server cut short (no finish reason), which is asked for again unstreamed.
 
 The words a base model's answer must not start with (`Prompt.avoid`) become a logit
 bias on their first token, which needs the server's own tokenizer: llama-cpp-python's
@@ -23,7 +24,15 @@ from .config import LLM_API_KEY_ENV_VAR, LLM_BASE_URL_ENV_VAR, GenerationSetting
 from .errors import ModelError
 from .generation import CONTEXT_MARGIN
 from .prompting import Prompt, fit_prompt
-from .remote_protocol import api_root, choose_api, error_message, event_text, short_model_name, sse_data
+from .remote_protocol import (
+    api_root,
+    choose_api,
+    error_message,
+    event_text,
+    finish_reason,
+    short_model_name,
+    sse_data,
+)
 
 # Prompts are cut to generation.n_ctx counting 3 characters a token: a cautious estimate
 # that needs no round trip (English runs near 4 a token), as prompting.passage_budget does.
@@ -109,6 +118,7 @@ class OpenAIServerGenerator:
     def _stream(self, url: str, body: dict) -> Iterator[str]:
         import httpx
 
+        sent, finished = [], None
         try:
             with self._client.stream("POST", url, json=body) as response:
                 if response.status_code >= 400:
@@ -123,15 +133,41 @@ class OpenAIServerGenerator:
                     if isinstance(event, dict) and event.get("error"):
                         raise ModelError(f"the model server at {url} stopped with an error: "
                                          f"{error_message(json.dumps(event))}; see the server's log")
+                    finished = finished or finish_reason(event)
                     piece = event_text(event)
                     if piece:
+                        sent.append(piece)
                         yield piece
+            if not finished:
+                yield from self._rest_of(url, body, "".join(sent))
         except httpx.HTTPError as exc:
             raise self._transport_error(url, exc) from exc
         except ValueError as exc:  # not JSON where an event should be
             raise ModelError(
                 f"the model server at {url} did not answer in the OpenAI format ({exc}); check that "
                 f"--llm-base-url names its OpenAI API (it usually ends in /v1)") from exc
+
+    def _rest_of(self, url: str, body: dict, sent: str) -> Iterator[str]:
+        """The rest of a completion whose stream ended with no finish reason: cut short, as
+        llama-cpp-python's server does to a stream when another request waits (its
+        `interrupt_requests`, on by default). Taking the cut draft as the answer made wrong
+        answers under load, so the same request is made again without streaming, which is
+        never cut, and what the stream had not sent yet follows. A server whose full answer
+        does not begin with what it streamed is an error, never a spliced answer."""
+        response = self._request("POST", url, json={**body, "stream": False})
+        if response.status_code >= 400:
+            raise self._http_error(url, response.status_code, response.text)
+        try:
+            full = event_text(response.json())
+        except ValueError as exc:
+            raise ModelError(f"the model server at {url} did not answer in the OpenAI format ({exc})") from exc
+        if not full.startswith(sent):
+            raise ModelError(
+                f"the model server at {url} cut its streamed answer short, and asked again it answered "
+                f"differently ({full[:60]!r} after {sent[:60]!r}); if it is llama-cpp-python's server, start "
+                f"it with --interrupt_requests False")
+        if full[len(sent):]:
+            yield full[len(sent):]
 
     def _request(self, method: str, url: str, **options):
         import httpx

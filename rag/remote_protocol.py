@@ -110,6 +110,18 @@ def event_text(event: dict) -> str:
     return content if isinstance(content, str) else ""
 
 
+def finish_reason(event: dict) -> str | None:
+    """Why the server says the completion ended ("stop", "length"), on its last event; None
+    on the others. A stream that ends without one was cut short.
+
+    >>> finish_reason({"choices": [{"text": "", "finish_reason": "stop"}]}), finish_reason({"choices": [{"text": "A"}]})
+    ('stop', None)
+    """
+    choices = event.get("choices") or [{}]
+    reason = choices[0].get("finish_reason") if isinstance(choices[0], dict) else None
+    return reason if isinstance(reason, str) and reason else None
+
+
 def error_message(body: str, limit: int = 300) -> str:
     """The message in a server's error body: OpenAI's {"error": {"message": ...}},
     {"error": "..."}, FastAPI's {"detail": ...}, else the body's start.

@@ -33,10 +33,14 @@ def tokenize(text: str, bos: bool = True) -> list[int]:
 class FakeModelServer:
     def __init__(self, script: dict, model: str = "fake-model", props: dict | None = None,
                  tokenizer: bool = False, key: str | None = None, status: int | None = None,
-                 error: str = "", pause: float = 0.0, hang: bool = False, stream_error: str = ""):
+                 error: str = "", pause: float = 0.0, hang: bool = False, stream_error: str = "",
+                 cut_after: int | None = None):
         self.script, self.model, self.props, self.tokenizer = script, model, props, tokenizer
         self.key, self.status, self.error, self.pause, self.hang = key, status, error, pause, hang
         self.stream_error = stream_error  # sent as an error event after the first piece
+        # a stream ends ([DONE], no finish reason) after this many pieces, as llama-cpp-python's
+        # server cuts one when another request waits; a request without streaming is whole
+        self.cut_after = cut_after
         self.requests: list[dict] = []  # {"path", "headers", "body"} of each request
         self.running = 0
         self.most_at_once = 0  # completions in flight at the same time, at most
@@ -94,6 +98,10 @@ class FakeModelServer:
             chat = request.url.path.endswith("chat/completions")
             words = self.draft(body).split(" ")
             pieces = [w if i == 0 else " " + w for i, w in enumerate(words)]
+            if not body.get("stream", False):
+                choice = ({"message": {"role": "assistant", "content": "".join(pieces)}} if chat
+                          else {"text": "".join(pieces)})
+                return JSONResponse({"choices": [{**choice, "finish_reason": "stop"}]})
 
             async def events():
                 self.running += 1
@@ -102,12 +110,17 @@ class FakeModelServer:
                     if chat:
                         yield f"data: {json.dumps({'choices': [{'delta': {'role': 'assistant'}}]})}\n\n"
                     yield ": ping\n\n"
-                    for piece in pieces:
+                    for number, piece in enumerate(pieces):
+                        if number == self.cut_after:
+                            yield "data: [DONE]\n\n"
+                            return
                         await asyncio.sleep(self.pause)
                         choice = {"delta": {"content": piece}} if chat else {"text": piece}
                         yield f"data: {json.dumps({'choices': [choice]})}\n\n"
                         if self.stream_error:
                             yield f"data: {json.dumps({'error': {'message': self.stream_error}})}\n\n"
+                    last = {"delta": {}} if chat else {"text": ""}
+                    yield f"data: {json.dumps({'choices': [{**last, 'finish_reason': 'stop'}]})}\n\n"
                     yield "data: [DONE]\n\n"
                 finally:
                     self.running -= 1

@@ -54,6 +54,18 @@ def test_a_base_model_answers_through_completions_verified_and_cited(seeds_copy,
     assert all(r["headers"]["authorization"] == "Bearer sekrit" for r in server.requests)
 
 
+@pytest.mark.parametrize("api", ["completions", "chat"])
+def test_a_stream_cut_short_is_completed_by_asking_again_without_streaming(seeds_copy, tmp_path, api):
+    """llama-cpp-python's server ends a stream early ([DONE], no finish reason) when another
+    request waits: a cut draft ("Rashid") must not become the answer."""
+    options = {**BASE, "cut_after": 1} if api == "completions" else {"cut_after": 1}
+    with FakeModelServer(SCRIPT, **options).serving() as server:
+        answer = open_remote(seeds_copy, tmp_path, server, llm_api=api).ask(MINISTER_Q)
+    assert answer.short_answer == "Rashid Meredov" or (api == "chat" and "Rashid Meredov" in answer.draft)
+    asked = server.completions()
+    assert [r["body"]["stream"] for r in asked[:2]] == [True, False]
+
+
 def test_a_chat_model_answers_through_chat_completions(seeds_copy, tmp_path):
     script = {"Minister of Foreign Affairs": "The minister is Rashid Meredov [1]."}
     with FakeModelServer(script, model="llama3.2").serving() as server:  # no /props: not llama.cpp
