@@ -71,6 +71,10 @@ class OpenAIServerGenerator:
         self.api = choose_api(api, self.model, props if isinstance(props, dict) else None)
         self.uses_chat_template = self.api == "chat"
         self._tokenize_url, self._tokenize_field = self._find_tokenizer(root)
+        # llama-cpp-python's server (the one with /extras/tokenize) cuts a stream short when
+        # another request waits, and the cut costs a second request (_rest_of): under 8
+        # clients that halved throughput, so it is asked without streaming, which it never cuts
+        self.streams = not (self._tokenize_url or "").endswith("/extras/tokenize")
         # llama-cpp-python's server defaults repeat_penalty to 1.1 where the in-process model
         # uses 1.0 (llama.cpp's server does too): set it, so both read prompts alike.
         # Other servers get standard fields only: a strict one may refuse unknown ones.
@@ -89,7 +93,7 @@ class OpenAIServerGenerator:
     def generate(self, prompt: Prompt) -> Iterator[str]:
         prompt = self.fit(prompt)
         body = {"model": self.model, "max_tokens": prompt.max_tokens or self.settings.max_tokens,
-                "temperature": self.settings.temperature, "stream": True}
+                "temperature": self.settings.temperature, "stream": self.streams}
         if self.llama_cpp:
             body["repeat_penalty"] = 1.0
         if self.uses_chat_template:

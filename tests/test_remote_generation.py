@@ -66,6 +66,13 @@ def test_a_stream_cut_short_is_completed_by_asking_again_without_streaming(seeds
     assert [r["body"]["stream"] for r in asked[:2]] == [True, False]
 
 
+def test_llama_cpp_pythons_server_is_asked_without_streaming_which_it_never_cuts(seeds_copy, tmp_path):
+    with FakeModelServer(SCRIPT, **BASE, tokenizer=True, cut_after=1).serving() as server:
+        answer = open_remote(seeds_copy, tmp_path, server).ask(MINISTER_Q)
+    assert answer.short_answer == "Rashid Meredov"
+    assert {r["body"]["stream"] for r in server.completions()} == {False}
+
+
 def test_a_chat_model_answers_through_chat_completions(seeds_copy, tmp_path):
     script = {"Minister of Foreign Affairs": "The minister is Rashid Meredov [1]."}
     with FakeModelServer(script, model="llama3.2").serving() as server:  # no /props: not llama.cpp
