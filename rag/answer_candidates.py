@@ -34,6 +34,7 @@ _MONTH = "|".join(sorted((m for m in _MONTHS), key=len, reverse=True))
 _DATE = re.compile(rf"(?<!\w)(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?(?:{_MONTH})\b\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?\b)?"
                    rf"(?:,?\s+\d{{4}}\b)?", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,:]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?%?(?![\w-])")
+_RANGE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*\s+(?:to|through|and)\s+\d+(?:[.,]\d+)*(?![\w-])")
 _UNIT = re.compile(r"\s+([^\W\d_][\w/-]*)")
 _QUOTED = re.compile(r"[\"“`]([^\"”`]{1,80})[\"”`]|(?<!\w)[‘']([^'’]{1,60})['’](?!\w)")
 _PATH = re.compile(r"(?<!\S)[~$.]?[\w.-]*/[\w./~-]+")
@@ -48,6 +49,8 @@ def candidate_spans(text: str, most_words: int = 5) -> list[str]:
     ['April 2, 2024', '2', '2024', 'Rashid Meredov', 'Sub-Regional', 'Ashgabat', 'April 2', 'Rashid Meredov met', 'the Sub-Regional coordinator']
     >>> candidate_spans("Use -k or --keep to keep 10 lines of $HOME/.xz (XZ_DEFAULTS).")
     ['-k', '--keep', 'HOME', 'XZ_DEFAULTS', '$HOME/.xz', '10', '10 lines', 'Use', 'Use -k', 'keep 10 lines']
+    >>> candidate_spans("Levels 1 to 12 work.")[:3]
+    ['1 to 12', '1', '12']
     """
     found: list[str] = []
     for m in _QUOTED.finditer(text):
@@ -56,6 +59,7 @@ def candidate_spans(text: str, most_words: int = 5) -> list[str]:
     found += _IDENTIFIER.findall(text)
     found += [p.rstrip(".,;:)") for p in _PATH.findall(text)]
     found += [m.group().strip(" ,.") for m in _DATE.finditer(text) if re.search(r"\d", m.group())]
+    found += _RANGE.findall(text)
     for m in _NUMBER.finditer(text):
         found.append(m.group())
         unit = _UNIT.match(text, m.end())
