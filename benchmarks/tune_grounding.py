@@ -130,6 +130,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_set_arguments(parser)
     parser.add_argument("--dump", type=Path, help="write each question's result (last settings) here")
+    parser.add_argument("--drafts", type=Path, help="the drafts cache (default: results/drafts-<model>.json); "
+                                                    "a new file times the model on every row's first run")
     args = parser.parse_args()
 
     opened = []
@@ -140,7 +142,7 @@ def main() -> int:
             questions = select_split(questions, args.split)
         assistant = Assistant.open(docs, f"{args.index_root}/{number}")
         model = Path(getattr(assistant.generator, "path", "model")).stem
-        cached = CachedGenerator(assistant.generator, HERE / "results" / f"drafts-{model}.json")
+        cached = CachedGenerator(assistant.generator, args.drafts or HERE / "results" / f"drafts-{model}.json")
         assistant._generator = cached
         opened.append((Path(questions_file).stem, assistant, questions, cached))
 

@@ -124,6 +124,7 @@ class GenerationSettings:
     # A generator without span_logprobs (a model server) always generates.
     reader: str = "generate"
     span_score: str = "mean"  # a candidate's score: "mean" or "sum" of its tokens' log-probs
+    span_min_score: float = float("-inf")  # a best candidate scoring less is no draft at all
 
     def validate(self) -> None:
         check_choice("generation.reader", self.reader, READERS)

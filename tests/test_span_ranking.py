@@ -76,3 +76,11 @@ def test_a_generator_without_span_scores_generates(seeds_copy, tmp_path, embedde
 def test_an_unknown_reader_is_a_clear_error():
     with pytest.raises(ConfigError, match="generation.reader 'guess' is unknown; use one of generate, spans"):
         settings_with("guess").validate()
+
+
+def test_a_best_candidate_below_the_least_score_is_no_draft(seeds_copy, tmp_path, embedder):
+    generator = SpanScoringGenerator({"Rashid Meredov": [-1.5]})
+    settings = settings_with("spans")
+    settings = replace(settings, generation=replace(settings.generation, span_min_score=-1.0))
+    answer = open_with(seeds_copy, tmp_path, embedder, generator, settings).ask(MINISTER_Q)
+    assert generator.scored and answer.draft == "" and answer.short_answer is None

@@ -36,16 +36,21 @@ def span_score(logprobs: Sequence[float], how: str = "mean") -> float:
     return sum(logprobs) / (len(logprobs) if how == "mean" else 1)
 
 
-def best_span(spans: Sequence[str], logprobs: Sequence[Sequence[float]], how: str = "mean") -> str | None:
-    """The highest-scoring span (the first of equals), None when there are none.
+def best_span(spans: Sequence[str], logprobs: Sequence[Sequence[float]], how: str = "mean",
+              least: float = float("-inf")) -> str | None:
+    """The highest-scoring span (the first of equals); None when there are none or the
+    best scores below `least` (the model is not sure of any).
 
     >>> best_span(["Lima", "Mei Lin"], [[-2.0], [-0.5, -1.0]]), best_span(["Lima", "Mei Lin"], [[-2.0], [-0.5, -2.0]], "sum")
     ('Mei Lin', 'Lima')
+    >>> best_span(["Lima", "Mei Lin"], [[-2.0], [-0.5, -1.0]], least=-0.5) is None
+    True
     """
     scores = [span_score(lp, how) for lp in logprobs]
     if not spans:
         return None
-    return spans[max(range(len(spans)), key=lambda i: (scores[i], -i))]
+    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    return spans[best] if scores[best] >= least else None
 
 
 def acceptable_draft(question: str, draft: str, quoted: str) -> bool:
@@ -80,6 +85,9 @@ class SpanRankingReader:
             if not spans:
                 continue
             prompt = build_reading_prompt(question, scored.window.text, (), self.settings.reading_max_tokens)
-            span = best_span(spans, self.generator.span_logprobs(prompt, spans), self.settings.span_score)
+            span = best_span(spans, self.generator.span_logprobs(prompt, spans), self.settings.span_score,
+                             self.settings.span_min_score)
+            if span is None:
+                continue
             yield span + "\n"
             readings.append(Reading(scored, span))
