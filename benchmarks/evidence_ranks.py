@@ -32,6 +32,7 @@ from rag.evidence import score_windows, sentence_windows  # noqa: E402
 from rag.grounding import is_current, order_evidence  # noqa: E402
 from rag.loading import read_source_text  # noqa: E402
 from rag.scoring import contains_answer  # noqa: E402
+from rag.token_logprobs import continuation_logprobs  # noqa: E402
 from tune_grounding import add_set_arguments, grid  # noqa: E402
 
 QL_PROMPT = "Passage: {sentence}\nA question that this passage answers:"
@@ -53,27 +54,12 @@ def ranked(assistant: Assistant, question: str, grounding) -> list:
 
 def query_likelihood(llm, sentence: str, question: str, most_tokens: int = 400) -> float:
     """Mean log P(question tokens | QL_PROMPT with the sentence), one decode of the pair."""
-    import numpy as np
-
     head = llm.tokenize(QL_PROMPT.format(sentence=sentence).encode(), add_bos=True)
     asked = llm.tokenize((" " + question).encode(), add_bos=False)
     if len(head) + len(asked) > most_tokens:
         head = head[:1] + head[-(most_tokens - len(asked) - 1):]
-    tokens = head + asked
     llm.reset()
-    llm._ctx.kv_cache_clear()
-    batch = llm._batch
-    batch.set_batch(batch=tokens, n_past=0, logits_all=False)
-    first = len(head) - 1  # the position whose logits predict the question's first token
-    for i in range(len(tokens)):
-        batch.batch.logits[i] = first <= i <= len(tokens) - 2
-    llm._ctx.decode(batch)
-    rows, vocab = len(asked), llm.n_vocab()
-    logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(rows * vocab,)).reshape(rows, vocab)
-    logits = logits.astype(np.float64)
-    top = logits.max(axis=1)
-    log_norm = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
-    return float((logits[np.arange(rows), asked] - log_norm).mean())
+    return statistics.fmean(continuation_logprobs(llm, head, asked))
 
 
 def rerank(order: list, likelihoods: list[float], weight: float) -> list:

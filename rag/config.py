@@ -63,6 +63,8 @@ class ChunkingSettings:
 
 
 RETRIEVAL_MODES = ("dense", "lexical", "hybrid")
+READERS = ("generate", "spans", "generate+spans")
+SPAN_SCORES = ("mean", "sum")
 
 
 def check_choice(what: str, value: str, choices: tuple[str, ...]) -> str:
@@ -122,6 +124,18 @@ class GenerationSettings:
     # evidence alone ("quotes only").
     reading_windows: int = 3
     reading_max_tokens: int = 32  # a copied phrase, not an essay
+    # How a base model reads each window (readers/): "generate" writes the answer freely;
+    # "spans" ranks the window's candidate phrases (answer_candidates.py) by the model's
+    # log-probability after the same prompt; "generate+spans" writes freely and falls back
+    # to the best candidate when the draft is not a phrase of the window the rules accept.
+    # A generator without span_logprobs (a model server) always generates.
+    reader: str = "generate"
+    span_score: str = "mean"  # a candidate's score: "mean" or "sum" of its tokens' log-probs
+    span_min_score: float = float("-inf")  # a best candidate scoring less is no draft at all
+
+    def validate(self) -> None:
+        check_choice("generation.reader", self.reader, READERS)
+        check_choice("generation.span_score", self.span_score, SPAN_SCORES)
 
 
 def available_cores() -> int:
@@ -253,6 +267,7 @@ class Settings:
     def validate(self) -> "Settings":
         self.chunking.validate()
         self.retrieval.validate()
+        self.generation.validate()
         self.models.validate()
         return self
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from .config import GenerationSettings, ModelSettings, llama_threads
 from .errors import ModelError
 from .prompting import Prompt, fit_prompt
+from .token_logprobs import continuation_logprobs, newline_tokens
 
 GGUF_MAGIC = b"GGUF"
 # Tokens kept free beside the prompt and the answer: tokenizing the prompt in one piece
@@ -223,6 +224,24 @@ class LlamaGenerator:
                     piece = event["choices"][0]["text"]
                     if piece:
                         yield piece
+
+    def span_logprobs(self, prompt: Prompt, spans: Sequence[str]) -> list[list[float]]:
+        """For each span, the log-probability of each of its tokens as the answer after the
+        completion prompt, then of the newline that ends it (token_logprobs.py). As for
+        generate(), only the prompt's fixed part may come from the cache; its own part is
+        evaluated once, in one piece, for all the spans."""
+        with self._lock:
+            prompt = self.fit(prompt)
+            self._start_after_fixed_part(prompt)
+            llm = self._llm
+            tokens = llm.tokenize(prompt.completion.encode("utf-8"), add_bos=True, special=True)
+            llm.n_tokens = shared_start(llm._input_ids, tokens[:-1])
+            llm.eval(tokens[llm.n_tokens:-1])
+            ends = newline_tokens(llm)
+            most = prompt.max_tokens or self.settings.max_tokens  # the room fit() kept
+            return [continuation_logprobs(llm, tokens[-1:], llm.tokenize((" " + span).encode("utf-8"),
+                                                                          add_bos=False)[:most], ends)
+                    for span in spans]
 
     def _start_after_fixed_part(self, prompt: Prompt) -> None:
         """Leave the model's cache holding the prompt's fixed part, evaluated on its own,

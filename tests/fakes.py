@@ -4,6 +4,8 @@ HashingEmbedder: bag of words hashed into 64 dimensions; texts sharing words are
 ScriptedGenerator: answers from a script (question substring -> draft, or a list of drafts
 of which it gives the first that does not start with a word the prompt says to avoid) and
 records its prompts.
+SpanScoringGenerator: a ScriptedGenerator that also scores candidate spans from a script
+(span -> token log-probs), recording each prompt and span list it was asked about.
 ScriptedAssistant: what `rag.evaluation.evaluate` needs of an Assistant (ask, search,
 settings.retrieval.top_k), answering and retrieving from dicts, recording its calls.
 CachingLlama: llama_cpp.Llama's prompt cache (the longest prefix shared with the last
@@ -65,6 +67,20 @@ class ScriptedGenerator:
             draft = next(d for d in draft if d.split()[0] not in prompt.avoid)
         for word in re.findall(r"\S+\s*", draft):  # stream it word by word, like a model
             yield word
+
+
+class SpanScoringGenerator(ScriptedGenerator):
+    """Scores each span by `scores[span]` (its tokens' log-probs), else `unknown`."""
+
+    def __init__(self, scores: dict[str, list[float]], script: dict | None = None, unknown: float = -9.0):
+        super().__init__(script or {})
+        self.scores = scores
+        self.unknown = unknown
+        self.scored: list[tuple[object, list[str]]] = []  # (prompt, spans) per call
+
+    def span_logprobs(self, prompt, spans):
+        self.scored.append((prompt, list(spans)))
+        return [list(self.scores.get(span, [self.unknown])) for span in spans]
 
 
 class ScriptedAssistant:
