@@ -61,3 +61,14 @@ class SerialEmbedder:
 def serial(embedder):
     """`embedder` wrapped once in SerialEmbedder."""
     return embedder if isinstance(embedder, SerialEmbedder) else SerialEmbedder(embedder)
+
+
+def under_model_lock(generator, call):
+    """`call()`'s result, computed holding the process's model lock unless the generator
+    serves concurrent requests itself: for model calls that are not completions (span
+    log-probabilities, readers/span_ranking.py), which use the same llama.cpp context."""
+    if getattr(generator, "serves_concurrently", False):
+        return call()
+    with _GENERATION_LOCK:
+        return call()
+

@@ -13,11 +13,13 @@ for a generator without it.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 
 from ..answer_candidates import plausible_spans
 from ..answer_rules import length_problem, restates_question
 from ..answer_types import type_problem
+from ..concurrency import under_model_lock
 from ..config import GenerationSettings
 from ..evidence import ScoredWindow
 from ..grounding import Reading, clean_draft, locate
@@ -85,7 +87,8 @@ class SpanRankingReader:
             if not spans:
                 continue
             prompt = build_reading_prompt(question, scored.window.text, (), self.settings.reading_max_tokens)
-            span = best_span(spans, self.generator.span_logprobs(prompt, spans), self.settings.span_score,
+            scores = under_model_lock(self.generator, functools.partial(self.generator.span_logprobs, prompt, spans))
+            span = best_span(spans, scores, self.settings.span_score,
                              self.settings.span_min_score)
             if span is None:
                 continue
