@@ -21,11 +21,10 @@ from urllib.parse import urlparse
 import pytest
 
 from document_files import write_pdf
+from headless_browser import SHOTS, launched, needs_chromium
 from local_ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LAPTOP = {"width": 1366, "height": 768}
 NARROW = {"width": 800, "height": 900}
 MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
@@ -38,7 +37,7 @@ NEW_DOC = ("date 2024-05-10\nThe Aral Sea restoration summit took place in Nukus
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it"),
+    needs_chromium,
 ]
 
 
@@ -80,18 +79,9 @@ def app_url(work):
 
 @pytest.fixture(scope="module")
 def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
+    with launched() as browser:
         browser.foreign_requests = []
         yield browser
-        browser.close()
 
 
 def _open(browser, url, viewport=LAPTOP):

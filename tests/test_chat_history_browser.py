@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 
 from fakes import HashingEmbedder, ScriptedGenerator
+from headless_browser import SHOTS, ask, launched, needs_chromium, open_page
 from rag import Assistant
 from served_app import served_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 MINISTER_Q = "Who is the Minister of Foreign Affairs of Turkmenistan?"
 MEETING_Q = "Where did the meeting between Madrakhimov and the IOM coordinator take place?"
 SCRIPT = {"Who did Rashid Meredov": "Zeynal Hajiyev", "Minister of Foreign Affairs": "Rashid Meredov",
@@ -25,7 +24,7 @@ SCRIPT = {"Who did Rashid Meredov": "Zeynal Hajiyev", "Minister of Foreign Affai
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it"),
+    needs_chromium,
 ]
 
 
@@ -41,17 +40,10 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        page.goto(app_url, wait_until="load")
+    with launched() as browser:
+        page = open_page(browser, app_url)
         _loaded(page)
         yield page
-        browser.close()
 
 
 def _loaded(page) -> None:
@@ -60,16 +52,6 @@ def _loaded(page) -> None:
     page.wait_for_selector("#status")
     page.wait_for_function("() => window.gradio_config !== undefined")
     page.wait_for_timeout(1500)  # the load event restores the chat
-
-
-def _ask(page, question: str) -> str:
-    turns = page.locator("#sources .turn").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.wait_for_function("(n) => document.querySelectorAll('#sources .turn').length > n", arg=turns,
-                           timeout=60_000)
-    page.wait_for_timeout(300)  # the store is written once the answer is in
-    return page.locator("#chat .message").last.inner_text()
 
 
 def _asked(page) -> list[str]:
@@ -84,8 +66,8 @@ def _recent(page) -> list[str]:
 
 
 def test_a_conversation_survives_a_reload_with_its_sources_and_follow_ups(page):
-    assert "Rashid Meredov" in _ask(page, MINISTER_Q)
-    assert "Zeynal Hajiyev" in _ask(page, "and who did he meet?")
+    assert "Rashid Meredov" in ask(page, MINISTER_Q)
+    assert "Zeynal Hajiyev" in ask(page, "and who did he meet?")
     page.reload(wait_until="load")
     _loaded(page)
     page.wait_for_function("() => document.querySelectorAll('#sources .turn').length === 2", timeout=30_000)
@@ -96,7 +78,7 @@ def test_a_conversation_survives_a_reload_with_its_sources_and_follow_ups(page):
     assert "Rashid Meredov" in source.locator("mark").inner_text()  # the quote in its context, again
     page.screenshot(path=str(SHOTS / "13-history-after-reload.png"))
     # a follow-up leans on the restored answers: "he" is the last answer, Zeynal Hajiyev
-    assert "Searched for: Who did Zeynal Hajiyev meet?" in _ask(page, "and who did he meet?")
+    assert "Searched for: Who did Zeynal Hajiyev meet?" in ask(page, "and who did he meet?")
 
 
 def test_new_chat_starts_empty_and_keeps_the_old_one_in_the_list(page):
@@ -104,7 +86,7 @@ def test_new_chat_starts_empty_and_keeps_the_old_one_in_the_list(page):
     page.wait_for_function("() => document.querySelectorAll('#chat .message').length === 0")
     assert "Click [1]" in page.locator("#sources").inner_text()  # the empty sources panel
     assert _recent(page) == [MINISTER_Q]
-    assert "Tashkent" in _ask(page, MEETING_Q)
+    assert "Tashkent" in ask(page, MEETING_Q)
     assert _asked(page) == [MEETING_Q]
     assert _recent(page) == [MEETING_Q, MINISTER_Q], "newest first, titled by the first question"
     page.screenshot(path=str(SHOTS / "13b-new-chat.png"))
@@ -115,7 +97,7 @@ def test_a_recent_chat_reopens_and_continues(page):
     page.get_by_role("option", name=MINISTER_Q).click()
     page.wait_for_function("() => document.querySelectorAll('#sources .turn').length === 3", timeout=30_000)
     assert _asked(page)[0] == MINISTER_Q and len(_asked(page)) == 3
-    assert "Searched for: What is Zeynal Hajiyev's position?" in _ask(page, "what is his position?")
+    assert "Searched for: What is Zeynal Hajiyev's position?" in ask(page, "what is his position?")
     assert _recent(page)[0] == MINISTER_Q, "the chat just continued comes first"
     page.reload(wait_until="load")
     _loaded(page)

@@ -3,13 +3,13 @@ picker (one file chosen: the answer cites only it; a date range: only files date
 and the collection selector (another collection's documents answer in this tab, its
 documents table and picker follow, other tabs keep theirs, and reopening a chat of the
 first collection switches back). Screenshots go to tests/screenshots/14-*.png."""
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 from fakes import HashingEmbedder, ScriptedGenerator
+from headless_browser import SHOTS, ask, launched, needs_chromium, open_page
 from rag import Assistant
 from rag.chat_collections import serving
 from rag.collections import ROOT_ENV
@@ -18,8 +18,6 @@ from served_app import served_app
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 KEEPER_Q = "Who is the lighthouse keeper of the cape?"
 HARBOUR_Q = "Who is the harbour master of Nukus?"
 DOCS = {"north_cape.txt": "date 2024-03-01\nThe lighthouse keeper of the north cape is Anna Berg.\n",
@@ -29,7 +27,7 @@ SCRIPT = {"lighthouse keeper": "Anna Berg", "harbour master": "Dilnoza Karimova"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it"),
+    needs_chromium,
 ]
 
 
@@ -58,20 +56,12 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 def _open(browser, url):
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(url, wait_until="load")
-    page.wait_for_selector("#status")
+    page = open_page(browser, url)
     page.wait_for_timeout(1500)  # the load event fills in the tab's chat and views
     return page
 
@@ -79,16 +69,6 @@ def _open(browser, url):
 @pytest.fixture(scope="module")
 def page(browser, app_url):
     return _open(browser, app_url)
-
-
-def _ask(page, question: str) -> str:
-    turns = page.locator("#sources .turn").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.wait_for_function("(n) => document.querySelectorAll('#sources .turn').length > n", arg=turns,
-                           timeout=60_000)
-    page.wait_for_timeout(300)
-    return page.locator("#chat .message").last.inner_text()
 
 
 def _latest_sources(page) -> str:
@@ -102,12 +82,12 @@ def _choose(page, dropdown: str, option: str) -> None:
 
 
 def test_one_chosen_document_is_the_only_one_that_answers(page):
-    reply = _ask(page, KEEPER_Q)
+    reply = ask(page, KEEPER_Q)
     assert "north_cape.txt" in reply, "unfiltered, the north cape's keeper answers"
     page.locator("#scope").get_by_text("Documents to search").click()  # opens the panel
     _choose(page, "picker", "south_cape.txt")
     page.wait_for_function("() => document.querySelector('#scope').innerText.includes('search: south_cape.txt')")
-    reply = _ask(page, KEEPER_Q)
+    reply = ask(page, KEEPER_Q)
     assert "south_cape.txt" in reply and "north_cape.txt" not in reply
     assert "Boris Lund" in reply and "north_cape.txt" not in _latest_sources(page)
     page.screenshot(path=str(SHOTS / "14-picker.png"))
@@ -119,7 +99,7 @@ def test_a_date_range_leaves_out_the_files_dated_outside_it(page):
     page.locator("#until input, #until textarea").fill("2024-04-30")
     page.locator("#status").click()
     page.wait_for_function("() => document.querySelector('#scope').innerText.includes('until 2024-04-30')")
-    reply = _ask(page, "Who is the lighthouse keeper of the south cape?")
+    reply = ask(page, "Who is the lighthouse keeper of the south cape?")
     assert "south_cape.txt" not in _latest_sources(page) and "north_cape.txt" in _latest_sources(page)
     assert "Boris Lund" not in reply
     page.locator("#since input, #since textarea").fill("")
@@ -127,11 +107,11 @@ def test_a_date_range_leaves_out_the_files_dated_outside_it(page):
 
 
 def test_another_collection_answers_in_this_tab_only(browser, app_url, page):
-    assert "Not found" in _ask(page, HARBOUR_Q), "the capes don't know the harbour master"
+    assert "Not found" in ask(page, HARBOUR_Q), "the capes don't know the harbour master"
     _choose(page, "collection", "ships")
     page.wait_for_function("() => document.querySelector('#status').innerText.includes('collection ships')")
     assert page.locator("#chat .message").count() == 0, "another collection starts a new chat"
-    reply = _ask(page, HARBOUR_Q)
+    reply = ask(page, HARBOUR_Q)
     assert "Dilnoza Karimova" in reply and "harbour.txt" in reply
     page.get_by_role("tab", name="Documents").click()
     page.wait_for_function("() => document.querySelector('#documents').innerText.includes('harbour.txt')")
@@ -141,7 +121,7 @@ def test_another_collection_answers_in_this_tab_only(browser, app_url, page):
 
     other = _open(browser, app_url)  # another browser: its tab is still on the default collection
     assert "collection ships" not in other.locator("#status").inner_text()
-    assert "north_cape.txt" in _ask(other, KEEPER_Q)
+    assert "north_cape.txt" in ask(other, KEEPER_Q)
     other.close()
 
 
@@ -150,5 +130,5 @@ def test_reopening_a_chat_of_the_other_collection_switches_back(page):
     page.wait_for_function("() => document.querySelector('#chat-note').innerText.includes('Switched to')")
     assert "collection ships" not in page.locator("#status").inner_text()
     assert page.locator("#collection input").input_value() == "default"
-    assert "south_cape.txt" in _ask(page, "and of the south cape?")
+    assert "south_cape.txt" in ask(page, "and of the south cape?")
     page.screenshot(path=str(SHOTS / "14c-reopened-other-collection.png"))

@@ -2,7 +2,6 @@
 3-page PDF and a .docx: a PDF source has the button and shows its page with the quote
 highlighted (served by the app itself); a .docx source has no button. The screenshot goes
 to tests/screenshots/12-page-view.png."""
-import shutil
 import sys
 from pathlib import Path
 
@@ -10,19 +9,18 @@ import pytest
 
 from document_files import write_docx, write_pdf
 from fakes import HashingEmbedder, ScriptedGenerator
+from headless_browser import SHOTS, ask, launched, needs_chromium, open_page
 from rag import Assistant
 from served_app import served_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCRIPT = {"lead hydrologist": "Dilnoza Karimova", "salinometer": "every Monday before sunrise"}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it"),
+    needs_chromium,
 ]
 
 
@@ -40,29 +38,12 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        page.goto(app_url, wait_until="load")
-        page.wait_for_selector("#status")
-        yield page
-        browser.close()
-
-
-def _ask(page, question: str) -> None:
-    turns = page.locator("#sources .turn").count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#ask").click()
-    page.wait_for_function("(n) => document.querySelectorAll('#sources .turn').length > n", arg=turns,
-                           timeout=60_000)
+    with launched() as browser:
+        yield open_page(browser, app_url)
 
 
 def test_a_pdf_source_shows_its_page_with_the_quote_highlighted(page, app_url):
-    _ask(page, "Who is the lead hydrologist of the station?")
+    ask(page, "Who is the lead hydrologist of the station?")
     source = page.locator("#sources .turn").first.locator(".source").first
     assert "report.pdf" in source.inner_text() and "p. 2" in source.inner_text()
     source.locator("button.show-page").click()
@@ -79,7 +60,7 @@ def test_a_pdf_source_shows_its_page_with_the_quote_highlighted(page, app_url):
 
 
 def test_a_docx_source_has_no_page_button(page):
-    _ask(page, "When should the salinometer be calibrated?")
+    ask(page, "When should the salinometer be calibrated?")
     latest = page.locator("#sources .turn").first
     assert "manual.docx" in latest.inner_text()
     assert latest.locator("button.show-page").count() == 0

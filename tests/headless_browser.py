@@ -1,0 +1,53 @@
+"""Debian's chromium driven by Playwright, for the browser tests: where screenshots go, the
+mark that skips without chromium, and one way to launch it and open the page."""
+from __future__ import annotations
+
+import contextlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LAPTOP = {"width": 1366, "height": 900}
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it")
+
+
+@contextlib.contextmanager
+def launched():
+    """Headless chromium that reaches for nothing on the network by itself."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser, url: str, viewport=LAPTOP):
+    """A new tab on the app, once its status line is there. Not "networkidle": the page
+    keeps a heartbeat connection to the server open."""
+    page = browser.new_page(viewport=viewport)
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#status")
+    return page
+
+
+def ask(page, question: str) -> str:
+    """Ask in the chat and wait for the answer's turn in the sources panel (the chats store
+    is written once it is in); the reply's text."""
+    turns = page.locator("#sources .turn").count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.wait_for_function("(n) => document.querySelectorAll('#sources .turn').length > n", arg=turns,
+                           timeout=60_000)
+    page.wait_for_timeout(300)
+    return page.locator("#chat .message").last.inner_text()
