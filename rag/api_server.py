@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from .errors import CollectionError, ConfigError, DocumentsError, ModelError, QuestionError, RagError
+from .errors import CollectionError, ConfigError, ModelError, QuestionError, RagError
 from .openai_shapes import (
     RecentAnswers,
     RequestError,
@@ -85,7 +85,7 @@ def error_for(exc: Exception) -> ApiError:
         return ApiError(400, str(exc))
     if isinstance(exc, ModelError):
         return ApiError(502, str(exc), "model_error", "model_unavailable")
-    if isinstance(exc, (DocumentsError, RagError)):
+    if isinstance(exc, RagError):
         return ApiError(500, str(exc), "server_error")
     return ApiError(500, f"internal error: {type(exc).__name__}: {exc}", "server_error")
 
@@ -115,14 +115,16 @@ class Catalog:
 
     def assistant(self, model: str | None):
         name = collection_of(model or DEFAULT_MODEL)
+        if name is None:
+            raise self.not_found(model, "no collection has that id")
         try:
-            if name is None:
-                raise CollectionError("no collection")
             return self.collections.get(name)
         except CollectionError as exc:
-            raise ApiError(404, f"model {model!r} does not exist or can't be opened ({exc}); this server has: "
-                                f"{', '.join(self.model_ids())} (GET /v1/models)",
-                           code="model_not_found", param="model") from exc
+            raise self.not_found(model, str(exc)) from exc
+
+    def not_found(self, model: str | None, why: str) -> ApiError:
+        return ApiError(404, f"model {model!r} does not exist or can't be opened ({why}); this server has: "
+                             f"{', '.join(self.model_ids())} (GET /v1/models)", code="model_not_found", param="model")
 
 
 def create_api(catalog: Catalog, api_key: str | None = None, hosts: frozenset[str] | None = None,
@@ -181,7 +183,7 @@ def create_api(catalog: Catalog, api_key: str | None = None, hosts: frozenset[st
     @app.get("/v1/models/{model:path}")
     def one_model(model: str):
         if model not in catalog.model_ids():
-            catalog.assistant(model)  # raises the 404 with the list
+            catalog.assistant(model)  # a collection made since the listing opens; else the 404 with the list
         return {"id": model, "object": "model", "created": started, "owned_by": "rag"}
 
     @app.post("/v1/chat/completions")
@@ -196,20 +198,21 @@ def create_api(catalog: Catalog, api_key: str | None = None, hosts: frozenset[st
         assistant = catalog.assistant(model)
         history = recent.history(turns)
 
-        def ask():
+        def ask() -> tuple[object, str]:
             answer = assistant.ask(question, history=history, **options)
-            recent.remember(question, answer)
-            return answer
+            reply = reply_markdown(answer)
+            recent.remember(question, answer, reply)
+            return answer, reply
 
         take_slot()
         if not body.get("stream"):
             try:
-                answer = await run_in_threadpool(ask)
+                answer, reply = await run_in_threadpool(ask)
             except Exception as exc:  # noqa: BLE001 - every failure becomes an HTTP error
                 raise error_for(exc) from exc
             finally:
                 slots.release()
-            return completion(answer, model)
+            return completion(answer, reply, model)
         return StreamingResponse(stream_events(ask, model, slots, keep_alive), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
@@ -242,7 +245,7 @@ def sse(payload: dict | str) -> str:
     return f"data: {payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
-def stream_events(ask: Callable[[], object], model: str, slots, keep_alive: float) -> Iterator[str]:
+def stream_events(ask: Callable[[], tuple], model: str, slots, keep_alive: float) -> Iterator[str]:
     """The SSE events of a streamed reply: the role at once, keep-alive comments while the
     answer is worked out (in a thread), then the verified text in pieces, then the final
     chunk with finish_reason "stop" and the citations, then [DONE]. A failure midway is an
@@ -262,7 +265,7 @@ def stream_events(ask: Callable[[], object], model: str, slots, keep_alive: floa
     yield sse(chunk(ident, model, created, {"role": "assistant", "content": ""}))
     while True:
         try:
-            answer, failure = outcome.get(timeout=keep_alive)
+            done, failure = outcome.get(timeout=keep_alive)
             break
         except queue.Empty:
             yield ": keep-alive\n\n"
@@ -270,7 +273,8 @@ def stream_events(ask: Callable[[], object], model: str, slots, keep_alive: floa
         yield sse(error_for(failure).body())
         yield sse("[DONE]")
         return
-    for piece in content_pieces(reply_markdown(answer)):
+    answer, reply = done
+    for piece in content_pieces(reply):
         yield sse(chunk(ident, model, created, {"content": piece}))
     yield sse(chunk(ident, model, created, {}, "stop", extension(answer)))
     yield sse("[DONE]")

@@ -19,6 +19,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from .pipeline import ABSTAIN_TEXT
 from .types import SHORT, SUMMARY, Answer, place_label
 
 
@@ -169,8 +170,9 @@ class RecentAnswers:
         self.size = size
         self._answers: OrderedDict[tuple[str, str], Answer] = OrderedDict()
 
-    def remember(self, asked: str, answer: Answer) -> None:
-        key = (asked.strip(), reply_markdown(answer).strip())
+    def remember(self, asked: str, answer: Answer, reply: str) -> None:
+        """Keep `answer`, served as `reply` (its reply_markdown) to the question `asked`."""
+        key = (asked.strip(), reply.strip())
         self._answers[key] = answer
         self._answers.move_to_end(key)
         while len(self._answers) > self.size:
@@ -189,7 +191,7 @@ class RecentAnswers:
             if known is None:
                 short = _ANSWER_LINE.search(turn.reply)
                 text = short.group(1).replace("\\", "") if short else turn.reply.strip()
-                abstained = not text or text.startswith("I could not find")
+                abstained = not text or text.startswith(ABSTAIN_TEXT)
                 known = Answer(turn.question, text, abstained, short_answer=short and text, kind=SHORT if short else "")
             answers.append(known)
         return answers
@@ -205,14 +207,14 @@ def extension(answer: Answer) -> dict:
             "rag": {"question": answer.question, **answer.to_dict()}}
 
 
-def completion(answer: Answer, model: str, ident: str | None = None, created: int | None = None) -> dict:
-    """The `chat.completion` object for a finished Answer."""
+def completion(answer: Answer, reply: str, model: str) -> dict:
+    """The `chat.completion` object for a finished Answer, `reply` its reply_markdown."""
     return {
-        "id": ident or completion_id(),
+        "id": completion_id(),
         "object": "chat.completion",
-        "created": created or int(time.time()),
+        "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply_markdown(answer)},
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
                      "finish_reason": "stop", "logprobs": None}],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         **extension(answer),
