@@ -13,6 +13,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LAPTOP = {"width": 1366, "height": 900}
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Debian's chromium: bash scripts/setup.sh --test installs it")
+# a browser test module's marks: `pytestmark = BROWSER_TEST` (it runs only where chromium is)
+BROWSER_TEST = [pytest.mark.browser, needs_chromium]
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 
 from document_files import write_pdf
-from headless_browser import SHOTS, launched, needs_chromium
+from headless_browser import BROWSER_TEST, SHOTS, launched
 from local_ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,11 +34,7 @@ NEW_DOC = ("date 2024-05-10\nThe Aral Sea restoration summit took place in Nukus
            "The chief engineer of the restoration project is Dilnoza Karimova. Her notes mention "
            '<img src="http://203.0.113.9/x.png"> and ![logo](http://203.0.113.9/y.png) in passing.\n')
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.browser,
-    needs_chromium,
-]
+pytestmark = [pytest.mark.slow, *BROWSER_TEST]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fakes import HashingEmbedder, ScriptedGenerator
-from headless_browser import SHOTS, ask, launched, needs_chromium, open_page
+from headless_browser import BROWSER_TEST, SHOTS, ask, launched, open_page
 from rag import Assistant
 from served_app import served_app
 
@@ -22,10 +22,7 @@ MEETING_Q = "Where did the meeting between Madrakhimov and the IOM coordinator t
 SCRIPT = {"Who did Rashid Meredov": "Zeynal Hajiyev", "Minister of Foreign Affairs": "Rashid Meredov",
           "Madrakhimov": "Tashkent"}
 
-pytestmark = [
-    pytest.mark.browser,
-    needs_chromium,
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fakes import HashingEmbedder, ScriptedGenerator
-from headless_browser import SHOTS, ask, launched, needs_chromium, open_page
+from headless_browser import BROWSER_TEST, SHOTS, ask, launched, open_page
 from rag import Assistant
 from rag.chat_collections import serving
 from rag.collections import ROOT_ENV
@@ -25,10 +25,7 @@ DOCS = {"north_cape.txt": "date 2024-03-01\nThe lighthouse keeper of the north c
 SHIPS = {"harbour.txt": "date 2024-02-10\nThe harbour master of Nukus is Dilnoza Karimova.\n"}
 SCRIPT = {"lighthouse keeper": "Anna Berg", "harbour master": "Dilnoza Karimova"}
 
-pytestmark = [
-    pytest.mark.browser,
-    needs_chromium,
-]
+pytestmark = BROWSER_TEST
 
 
 def _folder(path: Path, files: dict) -> Path:

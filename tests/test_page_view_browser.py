@@ -9,7 +9,7 @@ import pytest
 
 from document_files import write_docx, write_pdf
 from fakes import HashingEmbedder, ScriptedGenerator
-from headless_browser import SHOTS, ask, launched, needs_chromium, open_page
+from headless_browser import BROWSER_TEST, SHOTS, ask, launched, open_page
 from rag import Assistant
 from served_app import served_app
 
@@ -18,10 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 SCRIPT = {"lead hydrologist": "Dilnoza Karimova", "salinometer": "every Monday before sunrise"}
 
-pytestmark = [
-    pytest.mark.browser,
-    needs_chromium,
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
