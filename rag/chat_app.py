@@ -49,7 +49,7 @@ def build_app(assistant, upload_folder: str | None = None, collections: OpenColl
     current = Path(str(getattr(assistant.generator, "path", ""))).name or None
     examples = assistant.example_questions()
     names = collections.names()
-    files = sorted(assistant.store.manifest.files)
+    files = assistant.store.sources
     ui = {}
     # delete_cache: uploads older than an hour go even while the app runs (each is also
     # deleted once handled), and Gradio empties its cache when the server stops.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
+from .chat_page import assistant_collection
 from .errors import CollectionError
 
 LIST_SECONDS = 10.0  # how long a listing of the collections is reused (it reads each manifest)
@@ -20,7 +21,7 @@ LIST_SECONDS = 10.0  # how long a listing of the collections is reused (it reads
 class OpenCollections:
     def __init__(self, first, lister=None, opener=None):
         self.first = first
-        self.default = getattr(first, "collection", "default")
+        self.default = assistant_collection(first)
         self._open = {self.default: first}
         self._lister = lister or (lambda: [])
         self._opener = opener

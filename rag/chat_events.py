@@ -20,6 +20,7 @@ import gradio as gr
 from .app_guard import discard_uploads, split_uploads
 from .chat_history import SavedChat, chat_choices, new_turn, saved_chats, title_of, with_chat
 from .chat_page import (
+    assistant_collection,
     chosen_settings,
     conversation_view,
     describe,
@@ -266,9 +267,6 @@ class ChatEvents:
 
     @staticmethod
     def _files(assistant) -> list[str]:
-        return sorted(assistant.store.manifest.files)
+        return assistant.store.sources
 
-
-def assistant_collection(assistant) -> str:
-    return getattr(assistant, "collection", "default")
 

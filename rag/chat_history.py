@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .chat_view import clip
 from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Answer, Chunk, Citation, Evidence, Hit
 
 FORMAT = 1  # stored as "format"; a store of another format is read as empty
@@ -69,7 +70,7 @@ def title_of(question: str) -> str:
     >>> len(long), long[-10:]
     (75, 'word word…')
     """
-    return _cut(question, TITLE_CHARS)
+    return clip(question, TITLE_CHARS)
 
 
 def answer_record(answer: Answer) -> dict:
@@ -89,7 +90,7 @@ def answer_record(answer: Answer) -> dict:
         "evidence": [{**_quote_record(e), "span": None if e.span is None else list(e.span)} for e in answer.evidence],
         "citations": [_quote_record(c) for c in answer.citations],
         "closest": [{"source": h.chunk.source, "start_line": h.chunk.start_line, "end_line": h.chunk.end_line,
-                     "text": _cut(h.chunk.text, CLOSEST_CHARS), "similarity": h.similarity, "date": h.chunk.date}
+                     "text": clip(h.chunk.text, CLOSEST_CHARS), "similarity": h.similarity, "date": h.chunk.date}
                     for h in closest],
     }
 
@@ -244,9 +245,3 @@ def _expect(value, kind, what: str) -> None:
     # bool is an int in Python, but a stored true is no line number
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         raise ValueError(f"{what}: expected {'/'.join(k.__name__ for k in kinds)}, got {type(value).__name__}")
-
-
-def _cut(text: str, limit: int) -> str:
-    """As the page cuts a passage (chat_view._clip), so a restored one looks the same."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .chat_view import SIMILARITY_NOTE, answer_message, human_size, question_message, sources_section
+from .collections import DEFAULT
 
 # Answer length -> tokens a base model may write per passage read (reading_max_tokens);
 # models with a chat template get three times as many for their one answer (max_tokens).
@@ -93,7 +94,7 @@ def describe(assistant) -> str:
     folder is named, not its absolute path (the page's /config is readable by any caller;
     the start-up output gives the full path); a collection other than the default, by name."""
     files = len(assistant.store.manifest.files)
-    collection = getattr(assistant, "collection", "default")
+    collection = assistant_collection(assistant)
     named = f" (collection **{html.escape(collection)}**)" if collection != "default" else ""
     return (f"**Ready.** Answering from **{files} files** ({len(assistant.store)} passages) in "
             f"`{Path(assistant.docs).name}/`{named} with `{assistant.generator.model_id}`. Every answer cites the "
@@ -218,3 +219,10 @@ def pages_cell(d) -> str:
     if not d.pages:
         return ""
     return f"{d.pages} (no text on p. {', '.join(map(str, d.empty_pages))})" if d.empty_pages else str(d.pages)
+
+
+def assistant_collection(assistant) -> str:
+    """The collection an Assistant answers from (collections.DEFAULT for one opened without;
+    the page's test stand-ins have none)."""
+    return getattr(assistant, "collection", DEFAULT)
+

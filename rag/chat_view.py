@@ -102,7 +102,7 @@ def answer_message(answer: Answer, turn: int, asked: str | None = None) -> str:
             lines += ["", "Closest passages (they don't answer the question):"]
             for hit in answer.hits[:3]:
                 c = hit.chunk
-                lines.append(f"- `{c.source}`, {line_span(c.start_line, c.end_line)}: {literal(_clip(c.text, 120))}")
+                lines.append(f"- `{c.source}`, {line_span(c.start_line, c.end_line)}: {literal(clip(c.text, 120))}")
         return "\n".join(lines)
     if answer.kind in (SHORT, EVIDENCE, SUMMARY) and answer.evidence:
         return evidence_message(answer, turn) + searched
@@ -171,7 +171,7 @@ def sources_section(answer: Answer, turn: int, file_texts: dict[str, str], dates
         for number, hit in enumerate(answer.hits[:3], 1):
             parts.append(_source_card(turn, number, hit.chunk.source, dates.get(hit.chunk.source),
                                       line_span(hit.chunk.start_line, hit.chunk.end_line), hit.similarity,
-                                      html.escape(_clip(hit.chunk.text, _CONTEXT_CHARS + 120))))
+                                      html.escape(clip(hit.chunk.text, _CONTEXT_CHARS + 120))))
     for number, c in enumerate(answer.citations, 1):
         parts.append(_source_card(turn, number, c.source, dates.get(c.source),
                                   quote_place(c), c.score,
@@ -243,7 +243,8 @@ def _searched_for(question: str | None) -> str:
     return f'\n\n<small class="rewritten">Searched for: {literal(question)}</small>' if question else ""
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word to at most `limit` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
