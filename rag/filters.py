@@ -214,8 +214,12 @@ class DocumentFilter:
         when no date bound is given)."""
         return self.matches_name(source) and self.matches_day(day)
 
+    def names(self) -> str:
+        """The name patterns as people read them: source 'a*' or 'b.txt'."""
+        return f"source {' or '.join(repr(p) for p in self.sources)}"
+
     def describe(self) -> str:
-        parts = [f"source {' or '.join(repr(p) for p in self.sources)}"] if self.sources else []
+        parts = [self.names()] if self.sources else []
         if self.dated:
             parts.append(f"dated {_date_range(self.since, self.until)}")
         return ", ".join(parts)
@@ -292,8 +296,7 @@ def _no_name_matches(document_filter: DocumentFilter, sources: list[str]) -> str
     if not sources:
         return "the index holds no files yet; add documents, then ask again"
     shown = ", ".join(sources[:_SHOWN_FILES]) + (", ..." if len(sources) > _SHOWN_FILES else "")
-    patterns = " or ".join(repr(p) for p in document_filter.sources)
-    return (f"no indexed file matches source {patterns}; the index holds {_files(len(sources))}: {shown}; "
+    return (f"no indexed file matches {document_filter.names()}; the index holds {_files(len(sources))}: {shown}; "
             f"give a name or pattern one of them matches (a pattern without '/' matches the base name "
             f"in any folder)")
 
@@ -305,7 +308,7 @@ def _no_date_matches(document_filter: DocumentFilter, named: list[str], days: Ma
     """
     known = sorted(d for d in days.values() if d is not None)
     which = f"the {_files(len(named))} " + (
-        f"matching {document_filter.describe().split(', dated')[0]}" if document_filter.sources else "indexed")
+        f"matching {document_filter.names()}" if document_filter.sources else "indexed")
     verb = "is" if len(named) == 1 else "are"
     undated = len(named) - len(known)
     if not known:
