@@ -97,7 +97,8 @@ class ChatEvents:
             saved = SavedChat(chat_id, assistant_collection(assistant), title_of(turns[0].asked), time.time(),
                               tuple(turns))
             store = with_chat(store, saved)
-            yield chat, "", turns, sections, sources_panel(sections), chat_id, store, self._recent(store, chat_id)
+            yield (chat, "", turns, sections, sources_panel(sections), chat_id, store,
+                   self._recent(saved_chats(store), chat_id))
         except RagError as exc:
             chat[-1] = {"role": "assistant", "content": f"**Error:** {literal(str(exc))}"}
             yield chat, "", turns, sections, sources_panel(sections), *unchanged
@@ -109,36 +110,38 @@ class ChatEvents:
     # Conversations: new, reopened, restored on load, another collection
 
     def new_chat(self, store, active=None):
-        return self._shown(self.collections.get(active), (), "", store)
+        return self._shown(self.collections.get(active), (), "", saved_chats(store))
 
     def reopen(self, chosen, store, chat_id=None, active=None):
         """Show a saved chat, switching to its collection if it was on another one."""
+        chats = saved_chats(store)
         if not chosen or chosen == chat_id:  # the list closed on nothing new
-            return self._kept(store, chat_id)
-        chat = next((c for c in saved_chats(store) if c.id == chosen), None)
+            return self._kept(chats, chat_id)
+        chat = next((c for c in chats if c.id == chosen), None)
         current = self.collections.get(active)
         if chat is None:
-            return self._kept(store, chat_id, "That chat is no longer saved in this browser.")
+            return self._kept(chats, chat_id, "That chat is no longer saved in this browser.")
         if chat.collection == assistant_collection(current):
-            return self._shown(current, chat.turns, chat.id, store)
+            return self._shown(current, chat.turns, chat.id, chats)
         try:
             other = self.collections.get(chat.collection)
         except RagError as exc:
-            return self._kept(store, chat_id, f"That chat was asked in the collection **{literal(chat.collection)}**, "
+            return self._kept(chats, chat_id, f"That chat was asked in the collection **{literal(chat.collection)}**, "
                                               f"which this page can't open: {literal(str(exc))}")
         note = f"Switched to the collection **{literal(chat.collection)}**, which this chat was asked in."
-        return self._shown(other, chat.turns, chat.id, store, note, views=True)
+        return self._shown(other, chat.turns, chat.id, chats, note, views=True)
 
     def load(self, store, chat_id=None, active=None):
         """On page load: the chat this browser tab showed before a reload (its id is kept in
         the tab's sessionStorage), else a new one; and the collection's views."""
-        chat = next((c for c in saved_chats(store) if chat_id and c.id == chat_id), None)
+        chats = saved_chats(store)
+        chat = next((c for c in chats if chat_id and c.id == chat_id), None)
         if chat is not None:
             try:
-                return self._shown(self.collections.get(chat.collection), chat.turns, chat.id, store, views=True)
+                return self._shown(self.collections.get(chat.collection), chat.turns, chat.id, chats, views=True)
             except RagError:
                 pass  # its collection is gone: start afresh on this tab's own
-        return self._shown(self.collections.get(active), (), "", store, views=True)
+        return self._shown(self.collections.get(active), (), "", chats, views=True)
 
     def switch(self, name, store, active=None):
         """Another collection in this tab: a new chat over its documents. Other tabs keep theirs."""
@@ -150,14 +153,15 @@ class ChatEvents:
             current = self.collections.get(active)
             return (*(gr.skip(),) * 9, assistant_collection(current), *(gr.skip(),) * 3,
                     f"{describe(current)}\n\n**Can't switch:** {literal(str(exc))}", *(gr.skip(),) * 4)
-        return self._shown(assistant, (), "", store, views=True)
+        return self._shown(assistant, (), "", saved_chats(store), views=True)
 
-    def _shown(self, assistant, turns, chat_id: str, store, note: str = "", views: bool = False):
+    def _shown(self, assistant, turns, chat_id: str, chats, note: str = "", views: bool = False):
+        """`chats`: the browser's saved chats, parsed (chat_history.saved_chats)."""
         messages, sections = conversation_view(turns, self._source_text(assistant))
         examples = assistant.example_questions()
         chat = gr.update(value=messages, examples=[{"text": q} for q in examples] or None,
                          placeholder=empty_chat(examples))
-        shown = (chat, "", list(turns), sections, sources_panel(sections), chat_id, self._recent(store, chat_id),
+        shown = (chat, "", list(turns), sections, sources_panel(sections), chat_id, self._recent(chats, chat_id),
                  note)
         if not views:
             return (*shown, *(gr.skip(),) * 10)
@@ -168,14 +172,14 @@ class ChatEvents:
                 *self._documents(assistant)[:4], gr.update(choices=files, value=[]),
                 gr.update(label=scope_label([], len(files), "", "")), "", "")
 
-    def _kept(self, store, chat_id, note: str | None = None):
+    def _kept(self, chats, chat_id, note: str | None = None):
         """Everything as it is, with a note if given; the list of recent chats back on this
         tab's chat."""
-        return (*(gr.skip(),) * 6, self._recent(store, chat_id), gr.skip() if note is None else note,
+        return (*(gr.skip(),) * 6, self._recent(chats, chat_id), gr.skip() if note is None else note,
                 *(gr.skip(),) * 10)
 
-    def _recent(self, store, chat_id):
-        choices = chat_choices(saved_chats(store), show_collection=len(self.collections.names()) > 1)
+    def _recent(self, chats, chat_id):
+        choices = chat_choices(chats, show_collection=len(self.collections.names()) > 1)
         return gr.update(choices=choices, value=chat_id if any(c[1] == chat_id for c in choices) else None)
 
     # Documents
