@@ -17,7 +17,6 @@ z-scores, `--ql-weight`), to measure it against the ranking alone.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import sys
 from pathlib import Path
@@ -33,7 +32,7 @@ from rag.grounding import is_current, order_evidence  # noqa: E402
 from rag.loading import read_source_text  # noqa: E402
 from rag.scoring import contains_answer  # noqa: E402
 from rag.token_logprobs import continuation_logprobs  # noqa: E402
-from tune_grounding import add_set_arguments, grid  # noqa: E402
+from tune_grounding import add_set_arguments, grid, with_combo  # noqa: E402
 
 QL_PROMPT = "Passage: {sentence}\nA question that this passage answers:"
 
@@ -91,7 +90,7 @@ def main() -> int:
         assistant = Assistant.open(docs, f"{args.index_root}/{number}")
         llm = assistant.generator._llm if args.query_likelihood else None
         for combo in grid(args.grid):
-            grounding = dataclasses.replace(assistant.settings.grounding, **combo)
+            grounding = with_combo(assistant.settings, combo).grounding
             orders = {q.id: ranked(assistant, q.question, grounding) for q in questions}
             variants = {"": orders}
             if llm is not None:

@@ -44,6 +44,8 @@ class CachedGenerator:
             _CACHES[path] = json.loads(path.read_text()) if path.is_file() else {}
         self.cache = _CACHES[path]
         self.misses = 0
+        if hasattr(inner, "span_logprobs"):  # as the model: a reader falls back when it has none
+            self.span_logprobs = self._span_logprobs
 
     def generate(self, prompt):
         key = hashlib.sha256(json.dumps([prompt.completion, list(prompt.messages), list(prompt.avoid),
@@ -53,7 +55,7 @@ class CachedGenerator:
             self.cache[key] = "".join(self.inner.generate(prompt))
         yield self.cache[key]
 
-    def span_logprobs(self, prompt, spans):
+    def _span_logprobs(self, prompt, spans):
         """The inner generator's span scores, cached like drafts (under their own keys)."""
         key = hashlib.sha256(json.dumps(["span_logprobs", prompt.completion, list(spans),
                                          prompt.max_tokens]).encode()).hexdigest()

@@ -165,6 +165,16 @@ def without_question_edges(question: str, span: str) -> str:
     return " ".join(words)
 
 
+def rules_accept(question: str, span: str) -> bool:
+    """Whether a short answer passes the quick rules: not too long, not the question's own
+    words, the kind of thing asked for (answer_rules, answer_types).
+
+    >>> rules_accept("Who did Ana meet?", "Bo Li"), rules_accept("Who did Ana meet?", "Ana")
+    (True, False)
+    """
+    return not length_problem(span) and not restates_question(question, span) and not type_problem(question, span)
+
+
 def plausible_spans(question: str, text: str, most: int = 20) -> list[str]:
     """The candidates of `text` (at most `most`) that the rules don't reject on sight: of
     the kind asked for, not only the question's words, short enough; each also without
@@ -178,8 +188,7 @@ def plausible_spans(question: str, text: str, most: int = 20) -> list[str]:
     spans, seen = [], set()
     for span in candidate_spans(text):
         for variant in (span, without_question_edges(question, span)):
-            if (variant and variant.lower() not in seen and not length_problem(variant)
-                    and not restates_question(question, variant) and not type_problem(question, variant)):
+            if variant and variant.lower() not in seen and rules_accept(question, variant):
                 seen.add(variant.lower())
                 spans.append(variant)
     return spans[:most]

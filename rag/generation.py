@@ -36,6 +36,11 @@ class Generator(Protocol):
         """Yield the answer's text in pieces, as it is generated."""
 
 
+def answer_room(settings: GenerationSettings, prompt: Prompt) -> int:
+    """Tokens of context a prompt may take: what is left after its answer and the margin."""
+    return settings.n_ctx - (prompt.max_tokens or settings.max_tokens) - CONTEXT_MARGIN
+
+
 def default_models_dir() -> Path:
     """The checkout's models/ folder when running from one, else ./models."""
     here = Path(__file__).resolve().parent.parent / "models"
@@ -198,6 +203,7 @@ class LlamaGenerator:
         self.uses_chat_template = bool(self._llm.metadata.get("tokenizer.chat_template"))
         self._lock = threading.Lock()  # one llama context can't serve two requests at once
         self._fixed: dict[str, list[int]] = {}  # a prompt's fixed part -> its tokens
+        self._newlines: list[int] | None = None  # the tokens that end an answer (span_logprobs)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
@@ -237,7 +243,9 @@ class LlamaGenerator:
             tokens = llm.tokenize(prompt.completion.encode("utf-8"), add_bos=True, special=True)
             llm.n_tokens = shared_start(llm._input_ids, tokens[:-1])
             llm.eval(tokens[llm.n_tokens:-1])
-            ends = newline_tokens(llm)
+            if self._newlines is None:  # the model's, so worked out once
+                self._newlines = newline_tokens(llm)
+            ends = self._newlines
             most = prompt.max_tokens or self.settings.max_tokens  # the room fit() kept
             return [continuation_logprobs(llm, tokens[-1:], llm.tokenize((" " + span).encode("utf-8"),
                                                                           add_bos=False)[:most], ends)
@@ -289,7 +297,7 @@ class LlamaGenerator:
     def fit(self, prompt: Prompt) -> Prompt:
         """The prompt with its passages cut to the context left after the answer
         (prompting.fit_prompt): a long passage never makes a question fail."""
-        room = self.settings.n_ctx - (prompt.max_tokens or self.settings.max_tokens) - CONTEXT_MARGIN
+        room = answer_room(self.settings, prompt)
         used = self.prompt_tokens(prompt)
         if used <= room:  # the usual case: counted once
             return prompt

@@ -222,7 +222,12 @@ def _sentences(text: str) -> list[str]:
     return pieces
 
 
+# A cautious estimate of characters per token, where a prompt is sized without the model's
+# tokenizer (English runs near 4 a token)
+CHARS_PER_TOKEN = 3
+
+
 def passage_budget(n_ctx: int, max_tokens: int, question_chars: int) -> int:
     """Characters of passages that fit the context, at a cautious 3 characters per token."""
-    overhead_tokens = 160 + question_chars // 3  # instructions, labels, the question
-    return max(500, (n_ctx - max_tokens - overhead_tokens) * 3)
+    overhead_tokens = 160 + question_chars // CHARS_PER_TOKEN  # instructions, labels, the question
+    return max(500, (n_ctx - max_tokens - overhead_tokens) * CHARS_PER_TOKEN)

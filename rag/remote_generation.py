@@ -22,8 +22,8 @@ from collections.abc import Iterator
 
 from .config import LLM_API_KEY_ENV_VAR, LLM_BASE_URL_ENV_VAR, GenerationSettings, ModelSettings
 from .errors import ModelError
-from .generation import CONTEXT_MARGIN
-from .prompting import Prompt, fit_prompt
+from .generation import answer_room
+from .prompting import CHARS_PER_TOKEN, Prompt, fit_prompt
 from .remote_protocol import (
     api_root,
     choose_api,
@@ -33,10 +33,6 @@ from .remote_protocol import (
     short_model_name,
     sse_data,
 )
-
-# Prompts are cut to generation.n_ctx counting 3 characters a token: a cautious estimate
-# that needs no round trip (English runs near 4 a token), as prompting.passage_budget does.
-CHARS_PER_TOKEN = 3
 
 
 def server_key(models: ModelSettings) -> tuple:
@@ -114,8 +110,7 @@ class OpenAIServerGenerator:
         (prompting.passage_budget), and cutting by it twice would lose words for nothing."""
         if self.uses_chat_template:
             return prompt
-        room = self.settings.n_ctx - (prompt.max_tokens or self.settings.max_tokens) - CONTEXT_MARGIN
-        return fit_prompt(prompt, room, lambda p: len(p.completion) // CHARS_PER_TOKEN + 1)
+        return fit_prompt(prompt, answer_room(self.settings, prompt), lambda p: len(p.completion) // CHARS_PER_TOKEN + 1)
 
     # --- HTTP ---
 

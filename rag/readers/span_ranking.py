@@ -16,9 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 
-from ..answer_candidates import plausible_spans
-from ..answer_rules import length_problem, restates_question
-from ..answer_types import type_problem
+from ..answer_candidates import plausible_spans, rules_accept
 from ..concurrency import under_model_lock
 from ..config import GenerationSettings
 from ..evidence import ScoredWindow
@@ -62,8 +60,7 @@ def acceptable_draft(question: str, draft: str, quoted: str) -> bool:
     (True, False)
     """
     span = clean_draft(draft)
-    return bool(span and locate(span, quoted, 0, len(quoted)) and not length_problem(span)
-                and not restates_question(question, span) and not type_problem(question, span))
+    return bool(span and locate(span, quoted, 0, len(quoted)) and rules_accept(question, span))
 
 
 class SpanRankingReader:
