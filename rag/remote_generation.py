@@ -153,9 +153,7 @@ class OpenAIServerGenerator:
         answers under load, so the same request is made again without streaming, which is
         never cut, and what the stream had not sent yet follows. A server whose full answer
         does not begin with what it streamed is an error, never a spliced answer."""
-        response = self._request("POST", url, json={**body, "stream": False})
-        if response.status_code >= 400:
-            raise self._http_error(url, response.status_code, response.text)
+        response = self._checked("POST", url, json={**body, "stream": False})
         try:
             full = event_text(response.json())
         except ValueError as exc:
@@ -176,6 +174,13 @@ class OpenAIServerGenerator:
         except httpx.HTTPError as exc:
             raise self._transport_error(url, exc) from exc
 
+    def _checked(self, method: str, url: str, **options):
+        """The response, or the server's HTTP error (status 400 and up) as a ModelError."""
+        response = self._request(method, url, **options)
+        if response.status_code >= 400:
+            raise self._http_error(url, response.status_code, response.text)
+        return response
+
     def _optional(self, method: str, url: str, **options):
         """A probe's JSON, or None when the server has no such endpoint."""
         response = self._request(method, url, **options)
@@ -188,9 +193,7 @@ class OpenAIServerGenerator:
 
     def _first_model(self) -> str:
         url = f"{self.base_url}/models"
-        response = self._request("GET", url)
-        if response.status_code >= 400:
-            raise self._http_error(url, response.status_code, response.text)
+        response = self._checked("GET", url)
         try:
             models = [m["id"] for m in response.json()["data"]]
         except (ValueError, KeyError, TypeError):
@@ -213,9 +216,7 @@ class OpenAIServerGenerator:
         return {field: text, "model": self.model, **extra}
 
     def _tokens(self, text: str) -> list[int]:
-        response = self._request("POST", self._tokenize_url, json=self._tokenize_body(self._tokenize_field, text))
-        if response.status_code >= 400:
-            raise self._http_error(self._tokenize_url, response.status_code, response.text)
+        response = self._checked("POST", self._tokenize_url, json=self._tokenize_body(self._tokenize_field, text))
         tokens = [t if isinstance(t, int) else t.get("id") for t in response.json().get("tokens", [])]
         return [t for t in tokens if isinstance(t, int)]
 
