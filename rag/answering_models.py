@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .concurrency import completion_pieces
 from .config import Settings
-from .generation import Generator, LlamaGenerator, check_gguf, default_models_dir, resolve_gguf
+from .generation import Generator, LlamaGenerator, default_models_dir, resolve_gguf
 from .prompting import build_prompt, build_reading_prompt
 
 
@@ -48,19 +48,20 @@ class AnsweringModels:
             key = server_key(settings.models)
             if key == server_key(self.settings.models):
                 return self.generator
-            with self._models_lock:
-                if key not in self._generators:
-                    self._generators[key] = load_generator(settings)
-                return self._generators[key]
+            return self._loaded_once(key, settings)
         path = settings.models.gguf_path
         if not path or path == self.settings.models.gguf_path:
             return self.generator
         if Path(path) == getattr(self.generator, "path", None):
             return self.generator
+        return self._loaded_once(path, settings)
+
+    def _loaded_once(self, key, settings: Settings) -> Generator:
+        """The model `settings` name, loaded the first time `key` (its path or server) is asked for."""
         with self._models_lock:
-            if path not in self._generators:
-                self._generators[path] = LlamaGenerator(check_gguf(Path(path)), settings.generation)
-            return self._generators[path]
+            if key not in self._generators:
+                self._generators[key] = load_generator(settings)
+            return self._generators[key]
 
     def use_models_of(self, other: "AnsweringModels") -> None:
         """Answer with `other`'s models from now on: its model, and every other GGUF either
