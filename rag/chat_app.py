@@ -14,6 +14,7 @@ from .chat_history import empty_store
 from .chat_page import (
     ANSWER_LENGTHS,
     DOC_HEADERS,
+    FOCUS_QUESTION_JS,
     LOAD_TAB_CHAT_JS,
     NO_SOURCES,
     SAVE_TAB_CHAT_JS,
@@ -72,9 +73,12 @@ def build_app(assistant, upload_folder: str | None = None, collections: OpenColl
                                                 buttons=["copy", "copy_all"], placeholder=empty_chat(examples),
                                                 examples=[{"text": q} for q in examples] or None)
                         with gr.Row():
-                            ui["box"] = gr.Textbox(placeholder="Ask a question about your documents",
-                                                   show_label=False, elem_id="question", scale=8, autofocus=True)
-                            send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=70)
+                            # Off until the page's load event has shown this tab's chat: a
+                            # question asked before then would be wiped by it.
+                            ui["box"] = gr.Textbox(placeholder="Loading…", show_label=False, elem_id="question",
+                                                   scale=8, interactive=False)
+                            send = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=70,
+                                             interactive=False)
                         with gr.Row(equal_height=False, elem_id="history-row"):
                             new = gr.Button("New chat", elem_id="new-chat", scale=0, min_width=130)
                             ui["recent"] = gr.Dropdown([], value=None, label="Recent chats",
@@ -129,6 +133,10 @@ def build_app(assistant, upload_folder: str | None = None, collections: OpenColl
                                         elem_id="length")
                 settings_status = gr.Markdown(elem_id="settings-status")
 
+        def ready():
+            return (gr.update(interactive=True, placeholder="Ask a question about your documents"),
+                    gr.update(interactive=True))
+
         def parts(names):
             return [ui[name] for name in names]
 
@@ -160,6 +168,7 @@ def build_app(assistant, upload_folder: str | None = None, collections: OpenColl
         ui["top_k"].change(settings_note, chosen, settings_status)
         ui["length"].change(settings_note, chosen, settings_status)
         ui["model"].change(events.warm, [*chosen, ui["active"]], settings_status)
-        app.load(events.load, parts(["store", "chat_id", "active"]), parts(SHOWN), js=LOAD_TAB_CHAT_JS)
+        app.load(events.load, parts(["store", "chat_id", "active"]), parts(SHOWN), js=LOAD_TAB_CHAT_JS).then(
+            ready, None, [ui["box"], send]).then(None, js=FOCUS_QUESTION_JS)
         ui["chat_id"].change(None, ui["chat_id"], None, js=SAVE_TAB_CHAT_JS)
     return app

@@ -84,6 +84,7 @@ LOAD_TAB_CHAT_JS = f"""(store, chatId, ...rest) => {{
   try {{ id = sessionStorage.getItem('{TAB_CHAT_KEY}'); }} catch (e) {{}}
   return [store, id || '', ...rest];
 }}"""
+FOCUS_QUESTION_JS = "() => { document.querySelector('#question textarea')?.focus(); }"
 SAVE_TAB_CHAT_JS = f"""(chatId) => {{
   try {{ sessionStorage.setItem('{TAB_CHAT_KEY}', chatId || ''); }} catch (e) {{}}
 }}"""
