@@ -36,9 +36,16 @@ def _name_key(word: str) -> str:
 
 
 def _named_in(text: str) -> set[str]:
+    """The names, options and numbers a text says; a name with a number attached ("C89",
+    "Python3") says the name too.
+
+    >>> sorted(_named_in("Code must conform to C89, mode 0750."))
+    ['0750', '750', '89', 'c', 'c89', 'code', 'conform', 'mode', 'must', 'to']
+    """
     return ({_name_key(w) for w in _WORD.findall(text)} | set(_OPTION.findall(text))
             | {n.rstrip(".") for n in re.findall(r"\d+(?:\.\d+)*", text)}
-            | {n.lstrip("0") for n in re.findall(r"\b0\d+\b", text)})
+            | {n.lstrip("0") for n in re.findall(r"\b0\d+\b", text)}
+            | {m.lower() for m in re.findall(r"\b([A-Za-z]+)\d+(?:\.\d+)*\b", text)})
 
 
 # a phrase that names a document's subject without its name: "work in our country"
@@ -66,10 +73,12 @@ def document_subjects(text: str, most: int = 3, least: int = 3) -> frozenset[str
     return frozenset(k for _, k in names[:most])
 
 
-def entity_problem(question: str, quoted: str, source: str = "", subjects: frozenset[str] = frozenset()) -> str | None:
+def entity_problem(question: str, quoted: str, source: str = "", subjects: frozenset[str] = frozenset(),
+                   entry: str = "") -> str | None:
     """Why the evidence is about something else: what the question names is missing from
-    the quote, from the name of its file (a manual's lines don't repeat it) and, when the
-    quote refers to one ("our country"), from the document's `subjects`.
+    the quote, from the name of its file (a manual's lines don't repeat it), from the head
+    of the option `entry` the quote sits in (manual_entries.py) and, when the quote refers
+    to one ("our country"), from the document's `subjects`.
 
     >>> entity_problem("Where did Madrakhimov meet the IOM coordinator?",
     ...                "Meredov and Hajiyev (IOM) met at the MFA of Turkmenistan.")
@@ -79,13 +88,16 @@ def entity_problem(question: str, quoted: str, source: str = "", subjects: froze
     True
     >>> entity_problem("What does the --turbo option of tar do?", "-z, --gzip Filter through gzip.", "man_tar.txt")
     "the sentence does not mention '--turbo'"
+    >>> entity_problem("With what mode does curl --create-dirs create directories?",
+    ...                "Created dirs are made with mode 0750.", "man_curl.txt", entry="--create-dirs When used ...") is None
+    True
     >>> subjects = frozenset({"turkmenistan"})
     >>> entity_problem("Which plan does Turkmenistan follow?", "Our country follows the 2019 plan.", "", subjects) is None
     True
     >>> entity_problem("When was Turkmenistan declared neutral?", "In 1995 Japan was declared neutral.", "", subjects)
     "the sentence does not mention 'Turkmenistan'"
     """
-    present = _named_in(quoted) | _named_in(re.sub(r"[\W_]+", " ", source))
+    present = _named_in(quoted) | _named_in(re.sub(r"[\W_]+", " ", source)) | _named_in(entry)
     if _SUBJECT_REFERENCE.search(quoted):
         present |= subjects
     named = {_name_key(w): w for w in _WORD.findall(question)[1:]}

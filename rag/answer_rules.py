@@ -16,6 +16,7 @@ import bisect
 import re
 
 from .answer_entities import document_subjects, entity_problem, owner_problem
+from .manual_entries import entry_head
 from .answer_types import _OPTION, _TYPED, _WORD, expected_type, quote_type_problem, type_problem
 from .lexical import terms
 
@@ -106,7 +107,7 @@ def default_problem(question: str, quoted: str) -> str | None:
 
 
 def evidence_problem(question: str, sentence: str, quoted: str, source: str,
-                     subjects: frozenset[str] = frozenset()) -> str | None:
+                     subjects: frozenset[str] = frozenset(), entry: str = "") -> str | None:
     """Why a sentence can't be shown as the answer's evidence: it is a heading, it misses
     what the question names, it holds nothing of the kind asked for (no number for
     "how many", no option for "which option"), or it says no default when one is asked for.
@@ -116,7 +117,7 @@ def evidence_problem(question: str, sentence: str, quoted: str, source: str,
     >>> evidence_problem("How many lines does head print?", "Print the first 10 lines.", "Print the first 10 lines.", "man_head.txt") is None
     True
     """
-    return (heading_problem(sentence) or entity_problem(question, quoted, source, subjects)
+    return (heading_problem(sentence) or entity_problem(question, quoted, source, subjects, entry)
             or quote_type_problem(question, quoted)
             or default_problem(question, quoted))
 
@@ -169,7 +170,8 @@ def span_problem(question: str, span: str, window_text: str, span_start: int, sp
     quoted = window_text[quote_start:quote_end]
     return (length_problem(span) or restates_question(question, span)
             or heading_problem(line) or type_problem(question, span)
-            or entity_problem(question, quoted, source, document_subjects(window_text))
+            or entity_problem(question, quoted, source, document_subjects(window_text),
+                              entry_head(window_text, quote_start))
             or default_problem(question, quoted)
             or owner_problem(question, window_text, span_start)
             or rival_problem(question, window_text, quote_start, quote_end, span_start, span_end, anchors)

@@ -19,6 +19,7 @@ from .answer_types import _WORD
 from .chunking import line_of, line_starts
 from .evidence import ScoredWindow, is_label, question_stems
 from .lexical import terms
+from .manual_entries import entry_head
 from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Citation, Evidence
 
 _TRIM = " \t\n\"'“”‘’`.,;:!?()[]"
@@ -200,13 +201,19 @@ def best_coverage(question: str, scored: list[ScoredWindow], texts: dict[str, st
     >>> best_coverage("How many octets by default?", [sw("Print 20 octets.", 0.8), sw("Default 16.", 0.6)])
     0.6
     """
-    def fits(s: ScoredWindow) -> bool:
-        w = s.window
-        source = w.hit.chunk.source if w.hit else ""
-        subjects = document_subjects(texts[source]) if texts and source in texts else frozenset()
-        return not evidence_problem(question, w.sentence, w.quoted_text, source, subjects)
+    return max((s.coverage for s in scored if not problem_of(question, s, texts)),
+               default=max((s.coverage for s in scored), default=0.0))
 
-    return max((s.coverage for s in scored if fits(s)), default=max((s.coverage for s in scored), default=0.0))
+
+def problem_of(question: str, scored: ScoredWindow, texts: dict[str, str] | None = None) -> str | None:
+    """Why this sentence can't be shown as evidence (answer_rules.evidence_problem), with
+    its document's subjects and the option entry it sits in when its file's text is known."""
+    w = scored.window
+    source = w.hit.chunk.source if w.hit else ""
+    text = texts.get(source) if texts else None
+    subjects = document_subjects(text) if text is not None else frozenset()
+    entry = entry_head(text, w.start) if text is not None else ""
+    return evidence_problem(question, w.sentence, w.quoted_text, source, subjects, entry)
 
 
 def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:
@@ -219,10 +226,9 @@ def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:
 def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
             texts: dict[str, str], min_evidence: float, most_evidence: int = 2) -> Reply:
     """The reply: a verified short answer in its evidence, else the evidence, else nothing."""
-    usable = [s for s in scored if s.score >= min_evidence and is_current(s, texts)
-              and not is_label(s.window.sentence)
-              and not evidence_problem(question, s.window.sentence, s.window.quoted_text, s.window.hit.chunk.source,
-                                       document_subjects(texts[s.window.hit.chunk.source]))]
+    relevant = [s for s in scored if s.score >= min_evidence and is_current(s, texts)
+                and not is_label(s.window.sentence)]
+    usable = [s for s in relevant if not problem_of(question, s, texts)]
     best = choose(checked)
     if best is not None:
         first = citation_of(best.evidence, best.reading.scored)
@@ -234,9 +240,9 @@ def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
     reasons = "; ".join(dict.fromkeys(c.problem for c in checked if c.problem))
     if not usable:
         top = f"{scored[0].score:.2f}" if scored else "none"
-        return Reply(ABSTAINED, "", None, (), f"no sentence carries the question's terms (best evidence "
-                                              f"score {top}, needs {min_evidence:.2f})"
-                     + (f"; {reasons}" if reasons else ""))
+        why = (f"no sentence carries the question's terms (best evidence score {top}, needs {min_evidence:.2f})"
+               if not relevant else f"the closest sentences were set aside: {problem_of(question, relevant[0], texts)}")
+        return Reply(ABSTAINED, "", None, (), why + (f"; {reasons}" if reasons else ""))
     proofs = [citation_of(evidence_of(s, texts[s.window.hit.chunk.source]), s) for s in usable[:most_evidence]]
     return _reply(EVIDENCE, evidence_line(proofs[0][0]), None, proofs,
                   "no short answer passed verification" + (f": {reasons}" if reasons else ""))

@@ -110,3 +110,54 @@ def test_a_short_sentence_is_read_with_the_option_it_continues_and_quoted_with_i
     assert top.window.quoted_text.startswith("-a rounds When saving")  # the quote shows what it is about
     alone = _manual_windows(text, question, context_weight=0.0)[0]
     assert alone.window.sentence.startswith("For example")  # what the context weight fixes
+
+
+CURL_PAGE = ("OPTIONS\n"
+             "       --create-dirs\n"
+             "              When used with -o, curl creates the local directory hierarchy as needed.\n\n"
+             "              Created dirs are made with mode 0750 on unix style file systems.\n\n"
+             "       --create-file-mode <mode>\n"
+             "              When curl creates files remotely, this sets their mode.\n\n"
+             "              Files are made with mode 0644 by default.\n")
+
+
+def _page_windows(text, question):
+    from rag.types import Chunk
+
+    hit = Hit(Chunk(0, "man_curl.txt", text, 0, len(text), 1, text.count("\n") + 1), 0.6, dense=0.6)
+    windows = sentence_windows([hit])
+    return score_windows(question, windows, [0.5] * len(windows), lambda stems: {s: 1.0 for s in stems})
+
+
+def test_a_sentence_of_an_option_entry_answers_for_its_option_without_naming_it():
+    question = "With what mode does curl --create-dirs create directories?"
+    scored = _page_windows(CURL_PAGE, question)
+    inside = next(s for s in scored if s.window.sentence.startswith("Created dirs"))
+    checked = check_reading(question, Reading(inside, "mode 0750"), CURL_PAGE, min_coverage=0.0)
+    assert checked.problem is None and checked.evidence.highlighted == "mode 0750"
+    reply = compose(question, scored, [checked], {"man_curl.txt": CURL_PAGE}, min_evidence=0.0)
+    assert reply.short_answer == "mode 0750" and reply.evidence[0].quote.startswith("Created dirs")
+
+
+def test_a_sentence_of_another_options_entry_is_refused():
+    question = "With what mode does curl --create-dirs create directories?"
+    other = next(s for s in _page_windows(CURL_PAGE, question) if s.window.sentence.startswith("Files are made"))
+    checked = check_reading(question, Reading(other, "0644"), CURL_PAGE, min_coverage=0.0)
+    assert checked.evidence is None and "does not mention '--create-dirs'" in checked.problem
+
+
+def test_a_name_with_a_number_attached_names_the_name():
+    text = "## Contributing\n\nAll code must conform to C89 and pass the CI tests.\n"
+    question = "Which C standard must all code conform to?"
+    scored = _page_windows(text, question)
+    inside = next(s for s in scored if "C89" in s.window.sentence)
+    checked = check_reading(question, Reading(inside, "C89"), text, min_coverage=0.0)
+    assert checked.problem is None and checked.evidence.highlighted == "C89"
+
+
+def test_an_abstention_says_why_the_closest_sentences_were_set_aside():
+    question = "With what mode does curl --turbo-dirs create directories?"
+    scored = _page_windows(CURL_PAGE, question)
+    reply = compose(question, scored, [], {"man_curl.txt": CURL_PAGE}, min_evidence=0.0)
+    assert reply.kind == "abstained"
+    assert reply.reason.startswith("the closest sentences were set aside: the sentence does not mention '--turbo-dirs'")
