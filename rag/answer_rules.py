@@ -16,9 +16,9 @@ import bisect
 import re
 
 from .answer_entities import document_subjects, entity_problem, owner_problem
-from .manual_entries import entry_head
 from .answer_types import _OPTION, _TYPED, _WORD, expected_type, quote_type_problem, type_problem
 from .lexical import terms
+from .manual_entries import entry_head
 
 _TITLE_LINE = re.compile(r"^\s*(?:#{1,6}\s|\S+\(\d\w*\)(?:\s|$))")
 
