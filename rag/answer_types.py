@@ -1,5 +1,5 @@
-"""Pure: what kind of answer a question asks for (a person, date, number, option, place
-or identifier), and whether a span or a whole quote holds one.
+"""Pure: what kind of answer a question asks for (a person, date, number, option, place,
+identifier or file), and whether a span or a whole quote holds one.
 
 No I/O and no models.
 """
@@ -15,6 +15,8 @@ _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9?][\w-]*")
 _WORD = re.compile(r"[^\W_]+(?:[-'.][^\W_]+)*")
 PERSON, DATE, NUMBER, OPTION, PLACE = "person", "date", "number", "option", "place"
 IDENTIFIER = "identifier"  # an environment variable or signal name: XZ_DEFAULTS, TERM
+FILE = "file"  # a file's name or path: jcstest.c, utils/fake_libc_include
+_FILE_NAME = re.compile(r"[\w.~-]*\w\.[A-Za-z]\w{0,4}\b|\w[\w.~-]*/[\w./~-]*")
 _IDENTIFIER = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]*_?[A-Z0-9_]*[A-Z0-9](?![\w-])")
 # a value's measure: "What is the default compression level?" asks for a number
 _MEASURES = (r"(?:number|value|size|amount|count|limit|level|length|width|depth|mode|range|rate|ratio|port|"
@@ -32,6 +34,8 @@ def expected_type(question: str) -> str | None:
     ...  "With what mode are directories created?", "Which signal does timeout send?",
     ...  "Since which curl version is it there?"]]
     ['number', 'number', 'identifier', 'number']
+    >>> [expected_type(q) for q in ["Which source file shows the extensions?", "What file format does it write?"]]
+    ['file', None]
     """
     q = " ".join(question.lower().split())
     if re.match(r"(?:who|whom|whose)\b|(?:which|what) (?:person|people|author|maintainer)s?\b", q):
@@ -47,6 +51,8 @@ def expected_type(question: str) -> str | None:
     if re.match(r"(?:which|what) (?:\w+ ){0,2}(?:option|flag|switch)s?\b", q) and not re.match(
             r"what (?:\w+ ){0,2}(?:option|flag|switch)s? (?:do|does)\b", q):
         return OPTION
+    if re.match(r"(?:which|what) (?:\w+ ){0,2}(?:file|filename|script)s?\b(?! (?:system|format|type|size|mode))", q):
+        return FILE
     if re.match(r"where\b", q):
         return PLACE
     return None
@@ -67,6 +73,8 @@ def type_problem(question: str, span: str) -> str | None:
     True
     >>> type_problem("Which signal does timeout send?", "-s, --signal=SIGNAL specify the signal to be sent")
     'the question asks for a variable or signal name but the answer names none'
+    >>> type_problem("Which source file shows it?", "jcstest.c"), type_problem("Which source file shows it?", "libjpeg-turbo")
+    (None, 'the question asks for a file but the answer names none')
     """
     kind = expected_type(question)
     words = [w.lower() for w in _WORD.findall(span)]
@@ -79,8 +87,10 @@ def type_problem(question: str, span: str) -> str | None:
         return "the question asks for an option but the answer names none"
     if kind == PERSON and not any(w[:1].isupper() for w in _WORD.findall(span)):
         return "the question asks for a person or organisation but the answer names none"
-    if kind == PLACE and not re.search(r"[A-Z/~\\]", span):
+    if kind == PLACE and not (re.search(r"[A-Z/~\\]", span) or _FILE_OR_FOLDER.search(span)):
         return "the question asks for a place but the answer names none"
+    if kind == FILE and not _FILE_NAME.search(span):
+        return "the question asks for a file but the answer names none"
     if kind == IDENTIFIER:
         asked = {w.lower() for w in _WORD.findall(question)}
         if not any(m.group().lower() not in asked for m in _IDENTIFIER.finditer(span)):
@@ -88,7 +98,12 @@ def type_problem(question: str, span: str) -> str | None:
     return None
 
 
-_PLACE_PHRASE = re.compile(r"\b(?:in|at|from|near|inside|under|into)\s+(?:the\s+)?(?:[A-Z]|[~./$]|\w+/)")
+# places in technical documents: a file name ("example_tmux.conf"), or a folder of some kind
+_FILE_OR_FOLDER = re.compile(r"\b\w[\w-]*\.[A-Za-z]\w{0,4}\b|\b(?:directory|directories|folder|folders|dir|"
+                             r"repository|repo|tree)\b", re.IGNORECASE)
+_PLACE_PHRASE = re.compile(r"\b(?:in|at|from|near|inside|under|into)\s+(?:the\s+)?(?:[A-Z]|[~./$]|\w+/|"
+                           r"(?:[\w-]+\s+){0,2}(?:\w[\w-]*\.[A-Za-z]\w{0,4}\b|(?i:directory|folder|dir|repository|"
+                           r"repo|tree)\b))")
 
 
 def quote_type_problem(question: str, quoted: str) -> str | None:
@@ -99,6 +114,10 @@ def quote_type_problem(question: str, quoted: str) -> str | None:
     'the question asks for a place but the sentence names none'
     >>> quote_type_problem("Where did they meet?", "This encounter in Tashkent was long.") is None
     True
+    >>> quote_type_problem("Where is the example configuration?", "An example configuration is in example_tmux.conf.")
+    >>> quote_type_problem("Where does it look for .env?", "It looks in the same directory as the script.")
+    >>> quote_type_problem("Where is the example configuration?", "An example configuration helps.")
+    'the question asks for a place but the sentence names none'
     """
     if expected_type(question) == PLACE and not _PLACE_PHRASE.search(quoted):
         return "the question asks for a place but the sentence names none"

@@ -188,6 +188,9 @@ class GroundingSettings:
     rank_weight: float = 0.1  # plus this / (1 + r) for a sentence of the r-th retrieved passage
     # the share of the coverage that the sentence before adds which counts for a sentence
     context_weight: float = 0.5
+    # ... and the share that the head of the manual option entry it sits in adds
+    # (manual_entries.py: "The default is 16 rounds." in the entry of "-a rounds ... KDF")
+    entry_weight: float = 0.5
     min_evidence: float = 0.65
     min_short_coverage: float = 0.5
     # ... and no less than the best sentence's share minus this margin

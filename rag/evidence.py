@@ -93,6 +93,8 @@ def coverage(weights: dict[str, float], stems: set[str]) -> float:
     return sum(w for s, w in weights.items() if s in stems) / total if total else 0.0
 
 
+# "similar to gzip(1)": another manual page named, not what this sentence is about
+_CROSS_REFERENCE = re.compile(r"\b[\w.-]+\(\d\w?\)")
 _CONTEXT_GAIN = 0.1  # the least coverage the sentence before must add to be quoted with it
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _LABEL = re.compile(r"^\s*-{1,2}[\w?#]")  # a manual's option line: "-z, --gzip"
@@ -204,14 +206,16 @@ class ScoredWindow:
 def score_windows(question: str, windows: list[Window], cosines: list[float],
                   idf: Callable[[list[str]], dict[str, float]],
                   coverage_weight: float = 0.75, rank_weight: float = 0.0,
-                  context_weight: float = 0.0) -> list[ScoredWindow]:
+                  context_weight: float = 0.0, entry_weight: float = 0.0,
+                  entry_of: Callable[[Window], str] | None = None) -> list[ScoredWindow]:
     """Each window scored as evidence for the question, best first.
 
     `rank_weight` adds rank_weight / (1 + r) for a window of the r-th retrieved chunk
     (0-based): the passage ranking knows the whole chunk, a sentence score knows less.
     `context_weight`: the share of the coverage that the sentence before adds which counts
     too ("-a rounds ... KDF rounds used." then "The default is 16 rounds."); such a window
-    quotes both sentences.
+    quotes both sentences. `entry_weight`: the same for the head of the manual option entry
+    the window sits in, `entry_of(window)` ("" when none); it is not quoted.
 
     >>> from rag.types import Chunk, Hit
     >>> text = "Rain fell in Tashkent. Madrakhimov meets Hajiyev in Tashkent."
@@ -229,13 +233,17 @@ def score_windows(question: str, windows: list[Window], cosines: list[float],
         source = window.hit.chunk.source
         if source not in named:
             named[source] = set(terms(re.sub(r"[\W_]+", " ", source)))
-        found = set(evidence_terms(window.quoted_text)) | named[source]
+        found = set(evidence_terms(_CROSS_REFERENCE.sub(" ", window.quoted_text))) | named[source]
         cov = coverage(weights, found)
         if context_weight and window.previous_start >= 0 and window.quoted_text == window.sentence:
             gain = coverage(weights, found | set(evidence_terms(window.previous))) - cov
             if gain >= _CONTEXT_GAIN:  # the sentence before names what this one is about: quote both
                 cov += context_weight * gain
                 window = replace(window, context_start=window.previous_start)
+        if entry_weight and entry_of is not None and (head := entry_of(window)):
+            gain = coverage(weights, found | set(evidence_terms(head))) - coverage(weights, found)
+            if gain >= _CONTEXT_GAIN:  # the option's entry names what this sentence is about
+                cov += entry_weight * gain
         mixed = coverage_weight * cov + (1 - coverage_weight) * cosine + rank_weight / (1 + rank)
         scored.append(ScoredWindow(window, cov, cosine, mixed))
     return sorted(scored, key=lambda s: (-s.score, s.window.hit.chunk.source, s.window.start))

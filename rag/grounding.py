@@ -216,6 +216,16 @@ def problem_of(question: str, scored: ScoredWindow, texts: dict[str, str] | None
     return evidence_problem(question, w.sentence, w.quoted_text, source, subjects, entry)
 
 
+def entries_in(texts: dict[str, str]):
+    """The head of the option entry a window sits in (manual_entries.py), "" when none or
+    when its file's text is not known: for evidence.score_windows."""
+    def entry_of(window) -> str:
+        text = texts.get(window.hit.chunk.source)
+        return entry_head(text, window.start) if text is not None else ""
+
+    return entry_of
+
+
 def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:
     """Whether the window's chunk still matches its file (an edited file makes it stale)."""
     chunk = scored.window.hit.chunk

@@ -34,20 +34,20 @@ def entry_head(text: str, offset: int) -> str:
     ''
     """
     start = text.rfind("\n", 0, offset) + 1
-    lines_above = text[:start].split("\n")[:-1]
-    line = text[start:text.find("\n", start) if "\n" in text[start:] else len(text)]
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    line = text[start:end]
     if _LABEL.match(line.lstrip()):
-        return _head(line, text[start + len(line):])
-    depth = _indent(line)
-    for k, above in enumerate(reversed(lines_above[-_MOST_LINES_UP:])):
-        if not above.strip():
-            continue
-        if _indent(above) >= depth:
-            continue
-        if not _LABEL.match(above.lstrip()):
+        return _head(line, text[end:])
+    depth, pos = _indent(line), start  # pos: where the line below the one looked at starts
+    for _ in range(_MOST_LINES_UP):
+        if pos == 0:
             return ""
-        label_end = start - sum(len(x) + 1 for x in lines_above[len(lines_above) - k:])
-        return _head(above, text[label_end:])
+        above_start = text.rfind("\n", 0, pos - 1) + 1
+        above, pos = text[above_start:pos - 1], above_start
+        if not above.strip() or _indent(above) >= depth:
+            continue
+        return _head(above, text[above_start + len(above):]) if _LABEL.match(above.lstrip()) else ""
     return ""
 
 

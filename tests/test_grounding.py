@@ -161,3 +161,43 @@ def test_an_abstention_says_why_the_closest_sentences_were_set_aside():
     reply = compose(question, scored, [], {"man_curl.txt": CURL_PAGE}, min_evidence=0.0)
     assert reply.kind == "abstained"
     assert reply.reason.startswith("the closest sentences were set aside: the sentence does not mention '--turbo-dirs'")
+
+
+SSH_PAGE = ("OPTIONS\n"
+            "       -a rounds\n"
+            "              When saving a private key, this option specifies the number of KDF rounds used.\n\n"
+            "              Higher numbers result in slower passphrase verification.\n\n"
+            "              The default is 16 rounds.\n\n"
+            "       -b bits\n"
+            "              Specifies the number of bits in the key to create. The default is 3072 bits.\n")
+
+
+def _scored(pages: dict[str, str], question: str, **weights):
+    from rag.grounding import entries_in, order_evidence
+    from rag.types import Chunk
+
+    hits = [Hit(Chunk(i, name, text, 0, len(text), 1, text.count("\n") + 1), 0.6) for i, (name, text) in
+            enumerate(pages.items())]
+    windows = sentence_windows(hits)
+    idf = lambda stems: {s: (2.0 if s in {"kdf", "round", "gzip"} else 1.0) for s in stems}  # noqa: E731
+    return order_evidence(question, score_windows(question, windows, [0.3] * len(windows), idf,
+                                                  entry_of=entries_in(pages), **weights))
+
+
+def test_a_sentence_deep_in_an_option_entry_counts_the_terms_of_the_entry_head():
+    question = "How many KDF rounds are used by default when saving a private key?"
+
+    def checked(weight):
+        scored = _scored({"man_ssh-keygen.txt": SSH_PAGE}, question, entry_weight=weight)
+        assert scored[0].window.sentence == "The default is 16 rounds."
+        return check_reading(question, Reading(scored[0], "16"), SSH_PAGE, min_coverage=0.5)
+
+    assert checked(0.5).problem is None and checked(0.5).evidence.highlighted == "16"
+    assert "carries too few of the question's terms" in checked(0.0).problem  # what the entry's head fixes
+
+
+def test_a_manual_naming_another_tools_page_is_not_about_that_tool():
+    pages = {"man_zstd.txt": "zstd is a fast lossless compression algorithm, with syntax similar to gzip(1).\n",
+             "man_gzip.txt": "Compression is done with Lempel-Ziv coding (LZ77), the same as in zip.\n"}
+    top = _scored(pages, "Which compression algorithm does gzip use?")[0]
+    assert top.window.hit.chunk.source == "man_gzip.txt"
