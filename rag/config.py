@@ -192,6 +192,8 @@ class GroundingSettings:
     # (manual_entries.py: "The default is 16 rounds." in the entry of "-a rounds ... KDF")
     entry_weight: float = 0.5
     min_evidence: float = 0.65
+    # a reply of evidence alone (no short answer passed) needs a sentence scoring this much
+    min_evidence_only: float = 0.0
     min_short_coverage: float = 0.5
     # ... and no less than the best sentence's share minus this margin
     short_coverage_margin: float = 0.15

@@ -234,8 +234,10 @@ def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:
 
 
 def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
-            texts: dict[str, str], min_evidence: float, most_evidence: int = 2) -> Reply:
-    """The reply: a verified short answer in its evidence, else the evidence, else nothing."""
+            texts: dict[str, str], min_evidence: float, most_evidence: int = 2,
+            min_evidence_only: float = 0.0) -> Reply:
+    """The reply: a verified short answer in its evidence, else the evidence, else nothing.
+    A reply of evidence alone needs a sentence scoring `min_evidence_only`, if that is higher."""
     relevant = [s for s in scored if s.score >= min_evidence and is_current(s, texts)
                 and not is_label(s.window.sentence)]
     usable = [s for s in relevant if not problem_of(question, s, texts)]
@@ -253,6 +255,10 @@ def compose(question: str, scored: list[ScoredWindow], checked: list[Checked],
         why = (f"no sentence carries the question's terms (best evidence score {top}, needs {min_evidence:.2f})"
                if not relevant else f"the closest sentences were set aside: {problem_of(question, relevant[0], texts)}")
         return Reply(ABSTAINED, "", None, (), why + (f"; {reasons}" if reasons else ""))
+    if usable[0].score < min_evidence_only:
+        return Reply(ABSTAINED, "", None, (), f"no short answer passed verification, and no sentence is close "
+                                              f"enough to quote alone (best {usable[0].score:.2f}, needs "
+                                              f"{min_evidence_only:.2f})" + (f"; {reasons}" if reasons else ""))
     proofs = [citation_of(evidence_of(s, texts[s.window.hit.chunk.source]), s) for s in usable[:most_evidence]]
     return _reply(EVIDENCE, evidence_line(proofs[0][0]), None, proofs,
                   "no short answer passed verification" + (f": {reasons}" if reasons else ""))

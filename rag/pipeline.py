@@ -235,7 +235,8 @@ class Assistant(DocumentAdmin, AnsweringModels):
             best = best_coverage(question, scored, texts)
             checked = [check_reading(question, r, texts[r.scored.window.hit.chunk.source], g.min_short_coverage,
                                      g.max_answer_gap, best, g.short_coverage_margin) for r in readings]
-            return done(compose(question, scored, checked, texts, g.min_evidence), hits, draft)
+            return done(compose(question, scored, checked, texts, g.min_evidence,
+                                min_evidence_only=g.min_evidence_only), hits, draft)
 
         return AnswerStream(reader.read(question, scored, readings, hits), finish, question)
 

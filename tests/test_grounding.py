@@ -201,3 +201,16 @@ def test_a_manual_naming_another_tools_page_is_not_about_that_tool():
              "man_gzip.txt": "Compression is done with Lempel-Ziv coding (LZ77), the same as in zip.\n"}
     top = _scored(pages, "Which compression algorithm does gzip use?")[0]
     assert top.window.hit.chunk.source == "man_gzip.txt"
+
+
+def test_a_reply_of_evidence_alone_can_be_held_to_a_higher_bar():
+    question = "With what mode does curl --create-dirs create directories?"
+    scored = _page_windows(CURL_PAGE, question)
+    texts = {"man_curl.txt": CURL_PAGE}
+    assert compose(question, scored, [], texts, min_evidence=0.0).kind == "evidence"
+    strict = compose(question, scored, [], texts, min_evidence=0.0, min_evidence_only=scored[0].score + 0.01)
+    assert strict.kind == "abstained" and "close enough to quote alone" in strict.reason
+    inside = next(s for s in scored if s.window.sentence.startswith("Created dirs"))
+    checked = check_reading(question, Reading(inside, "mode 0750"), CURL_PAGE, min_coverage=0.0)
+    short = compose(question, scored, [checked], texts, min_evidence=0.0, min_evidence_only=scored[0].score + 0.01)
+    assert short.short_answer == "mode 0750"  # a verified short answer keeps the usual bar
