@@ -27,8 +27,8 @@ sys.path.insert(0, str(HERE))
 
 from rag import Assistant  # noqa: E402
 from rag.evaluation import load_questions, select_split  # noqa: E402
-from rag.evidence import score_windows, sentence_windows  # noqa: E402
-from rag.grounding import entries_in, is_current, order_evidence  # noqa: E402
+from rag.evidence import sentence_windows  # noqa: E402
+from rag.grounding import ranked_evidence  # noqa: E402
 from rag.loading import read_source_text  # noqa: E402
 from rag.scoring import contains_answer  # noqa: E402
 from rag.token_logprobs import continuation_logprobs  # noqa: E402
@@ -46,9 +46,7 @@ def ranked(assistant: Assistant, question: str, grounding) -> list:
         return []
     cosines = assistant._sentences.cosines(vector, [w.sentence for w in windows])
     texts = {s: read_source_text(assistant.docs, s, assistant.index_dir) for s in {h.chunk.source for h in hits}}
-    scored = score_windows(question, windows, cosines, assistant.store.lexical.idf, grounding.coverage_weight,
-                           grounding.rank_weight, grounding.context_weight, grounding.entry_weight, entries_in(texts))
-    return order_evidence(question, [s for s in scored if is_current(s, texts)])
+    return ranked_evidence(question, windows, cosines, assistant.store.lexical.idf, texts, grounding)
 
 
 def query_likelihood(llm, sentence: str, question: str, most_tokens: int = 400) -> float:

@@ -17,7 +17,7 @@ from .answer_entities import document_subjects
 from .answer_rules import evidence_problem, heading_problem, quote_type_problem, span_problem
 from .answer_types import _WORD
 from .chunking import line_of, line_starts
-from .evidence import ScoredWindow, is_label, question_stems
+from .evidence import ScoredWindow, is_label, question_stems, score_windows
 from .lexical import terms
 from .manual_entries import entry_head
 from .types import ABSTAINED, EVIDENCE, SHORT, SUMMARY, Citation, Evidence
@@ -214,6 +214,15 @@ def problem_of(question: str, scored: ScoredWindow, texts: dict[str, str] | None
     subjects = document_subjects(text) if text is not None else frozenset()
     entry = entry_head(text, w.start) if text is not None else ""
     return evidence_problem(question, w.sentence, w.quoted_text, source, subjects, entry)
+
+
+def ranked_evidence(question: str, windows: list, cosines: list[float], idf, texts: dict[str, str],
+                    g) -> list[ScoredWindow]:
+    """The windows of current chunks scored as evidence with the grounding settings `g`,
+    in the order they are quoted (order_evidence)."""
+    scored = score_windows(question, windows, cosines, idf, g.coverage_weight, g.rank_weight, g.context_weight,
+                           g.entry_weight, entries_in(texts))
+    return order_evidence(question, [s for s in scored if is_current(s, texts)])
 
 
 def entries_in(texts: dict[str, str]):

@@ -31,10 +31,10 @@ from .conversation import rewrite_followup
 from .document_admin import DocumentAdmin
 from .embedding import Embedder, load_embedder
 from .errors import ConfigError, DocumentsError
-from .evidence import is_summary_request, score_windows, sentence_windows, summary_windows
+from .evidence import is_summary_request, sentence_windows, summary_windows
 from .filters import DocumentFilter, scope
 from .generation import Generator, check_gguf
-from .grounding import Reply, best_coverage, check_reading, compose, entries_in, is_current, order_evidence, summary
+from .grounding import Reply, best_coverage, check_reading, compose, ranked_evidence, summary
 from .indexing import IndexReport, Log, sync_index
 from .loading import read_source_text
 from .opening import documents_folder, load_existing, validate_question
@@ -216,10 +216,7 @@ class Assistant(DocumentAdmin, AnsweringModels):
         # 2. evidence: the sentences that carry the question's terms, in current files only
         texts = {s: t for s in {h.chunk.source for h in hits}
                  if (t := read_source_text(self.docs, s, self.index_dir)) is not None}
-        scored = order_evidence(question, [
-            s for s in score_windows(question, windows, cosines, self.store.lexical.idf, g.coverage_weight,
-                                     g.rank_weight, g.context_weight, g.entry_weight, entries_in(texts))
-            if is_current(s, texts)])
+        scored = ranked_evidence(question, windows, cosines, self.store.lexical.idf, texts, g)
         timings["evidence"] = time.perf_counter() - started - timings["retrieve"]
         if is_summary_request(question):
             reply = summary(summary_windows(scored, g.min_evidence * g.summary_share), texts)
