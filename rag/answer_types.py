@@ -99,11 +99,11 @@ def type_problem(question: str, span: str) -> str | None:
 
 
 # places in technical documents: a file name ("example_tmux.conf"), or a folder of some kind
-_FILE_OR_FOLDER = re.compile(r"\b\w[\w-]*\.[A-Za-z]\w{0,4}\b|\b(?:directory|directories|folder|folders|dir|"
-                             r"repository|repo|tree)\b", re.IGNORECASE)
+_FILE_TOKEN = r"\w[\w-]*\.[A-Za-z]\w{0,4}\b"
+_FOLDERS = "directory|folder|dir|repository|repo|tree"
+_FILE_OR_FOLDER = re.compile(rf"\b{_FILE_TOKEN}|\b(?:{_FOLDERS}|directories|folders)\b", re.IGNORECASE)
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|from|near|inside|under|into)\s+(?:the\s+)?(?:[A-Z]|[~./$]|\w+/|"
-                           r"(?:[\w-]+\s+){0,2}(?:\w[\w-]*\.[A-Za-z]\w{0,4}\b|(?i:directory|folder|dir|repository|"
-                           r"repo|tree)\b))")
+                           rf"(?:[\w-]+\s+){{0,2}}(?:{_FILE_TOKEN}|(?i:{_FOLDERS})\b))")
 
 
 def quote_type_problem(question: str, quoted: str) -> str | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from .chunking import split_sentences
 from .lexical import terms
+from .manual_entries import OPTION_LINE, PARAGRAPH_BREAK
 from .types import Hit
 
 # Words that frame a question without naming its subject.
@@ -96,8 +97,6 @@ def coverage(weights: dict[str, float], stems: set[str]) -> float:
 # "similar to gzip(1)": another manual page named, not what this sentence is about
 _CROSS_REFERENCE = re.compile(r"\b[\w.-]+\(\d\w?\)")
 _CONTEXT_GAIN = 0.1  # the least coverage the sentence before must add to be quoted with it
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
-_LABEL = re.compile(r"^\s*-{1,2}[\w?#]")  # a manual's option line: "-z, --gzip"
 
 
 def continues(previous: str, sentence: str) -> bool:
@@ -109,7 +108,7 @@ def continues(previous: str, sentence: str) -> bool:
     >>> continues("Ana met Bo.", "Rain fell."), continues("Ana met Bo.", "This was long.")
     (False, True)
     """
-    return refers_back(sentence) or (is_label(previous) and not _LABEL.match(sentence))
+    return refers_back(sentence) or (is_label(previous) and not OPTION_LINE.match(sentence))
 
 
 def is_label(sentence: str) -> bool:
@@ -122,7 +121,7 @@ def is_label(sentence: str) -> bool:
     >>> is_label("-a rounds"), is_label("-v, --verbose always print headers giving file names")
     (True, False)
     """
-    if not _LABEL.match(sentence) or sentence.rstrip().endswith((".", "!", "?")):
+    if not OPTION_LINE.match(sentence) or sentence.rstrip().endswith((".", "!", "?")):
         return False
     words = [w for w in sentence.replace(",", " ").split() if not w.startswith(("-", "[", "<", "="))]
     return len(words) <= 1
@@ -189,7 +188,7 @@ def sentence_windows(hits: list[Hit]) -> list[Window]:
             context = prev_a if i and continues(previous, sentence) else a
             # the sentence before may tell what this one is about, unless a new paragraph or
             # a new option's entry starts here
-            same_item = i and not _PARAGRAPH.search(text, prev_b, a) and not _LABEL.match(sentence)
+            same_item = i and not PARAGRAPH_BREAK.search(text, prev_b, a) and not OPTION_LINE.match(sentence)
             windows.append(Window(hit, base + a, base + b, base + context, sentence,
                                   f"{previous} {sentence}".strip(), previous, base + prev_a if same_item else -1))
     return windows
@@ -234,14 +233,14 @@ def score_windows(question: str, windows: list[Window], cosines: list[float],
         if source not in named:
             named[source] = set(terms(re.sub(r"[\W_]+", " ", source)))
         found = set(evidence_terms(_CROSS_REFERENCE.sub(" ", window.quoted_text))) | named[source]
-        cov = coverage(weights, found)
+        cov = base = coverage(weights, found)
         if context_weight and window.previous_start >= 0 and window.quoted_text == window.sentence:
-            gain = coverage(weights, found | set(evidence_terms(window.previous))) - cov
+            gain = coverage(weights, found | set(evidence_terms(window.previous))) - base
             if gain >= _CONTEXT_GAIN:  # the sentence before names what this one is about: quote both
                 cov += context_weight * gain
                 window = replace(window, context_start=window.previous_start)
         if entry_weight and entry_of is not None and (head := entry_of(window)):
-            gain = coverage(weights, found | set(evidence_terms(head))) - coverage(weights, found)
+            gain = coverage(weights, found | set(evidence_terms(head))) - base
             if gain >= _CONTEXT_GAIN:  # the option's entry names what this sentence is about
                 cov += entry_weight * gain
         mixed = coverage_weight * cov + (1 - coverage_weight) * cosine + rank_weight / (1 + rank)

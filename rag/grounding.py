@@ -10,6 +10,7 @@ No I/O and no models: callers pass the files' current text and the drafts.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -212,8 +213,7 @@ def problem_of(question: str, scored: ScoredWindow, texts: dict[str, str] | None
     source = w.hit.chunk.source if w.hit else ""
     text = texts.get(source) if texts else None
     subjects = document_subjects(text) if text is not None else frozenset()
-    entry = entry_head(text, w.start) if text is not None else ""
-    return evidence_problem(question, w.sentence, w.quoted_text, source, subjects, entry)
+    return evidence_problem(question, w.sentence, w.quoted_text, source, subjects, entry_head_of(w, texts))
 
 
 def ranked_evidence(question: str, windows: list, cosines: list[float], idf, texts: dict[str, str],
@@ -221,18 +221,15 @@ def ranked_evidence(question: str, windows: list, cosines: list[float], idf, tex
     """The windows of current chunks scored as evidence with the grounding settings `g`,
     in the order they are quoted (order_evidence)."""
     scored = score_windows(question, windows, cosines, idf, g.coverage_weight, g.rank_weight, g.context_weight,
-                           g.entry_weight, entries_in(texts))
+                           g.entry_weight, functools.partial(entry_head_of, texts=texts))
     return order_evidence(question, [s for s in scored if is_current(s, texts)])
 
 
-def entries_in(texts: dict[str, str]):
+def entry_head_of(window, texts: dict[str, str] | None) -> str:
     """The head of the option entry a window sits in (manual_entries.py), "" when none or
-    when its file's text is not known: for evidence.score_windows."""
-    def entry_of(window) -> str:
-        text = texts.get(window.hit.chunk.source)
-        return entry_head(text, window.start) if text is not None else ""
-
-    return entry_of
+    when its file's text is not known."""
+    text = texts.get(window.hit.chunk.source) if texts and window.hit else None
+    return entry_head(text, window.start) if text is not None else ""
 
 
 def is_current(scored: ScoredWindow, texts: dict[str, str]) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-_LABEL = re.compile(r"^-{1,2}[\w?#]")
+OPTION_LINE = re.compile(r"^\s*-{1,2}[\w?#]")  # a manual's option line: "-z, --gzip"
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _MOST_LINES_UP = 80
 _MOST_HEAD_CHARS = 400
 
@@ -37,7 +38,7 @@ def entry_head(text: str, offset: int) -> str:
     end = text.find("\n", start)
     end = len(text) if end < 0 else end
     line = text[start:end]
-    if _LABEL.match(line.lstrip()):
+    if OPTION_LINE.match(line):
         return _head(line, text[end:])
     depth, pos = _indent(line), start  # pos: where the line below the one looked at starts
     for _ in range(_MOST_LINES_UP):
@@ -47,7 +48,7 @@ def entry_head(text: str, offset: int) -> str:
         above, pos = text[above_start:pos - 1], above_start
         if not above.strip() or _indent(above) >= depth:
             continue
-        return _head(above, text[above_start + len(above):]) if _LABEL.match(above.lstrip()) else ""
+        return _head(above, text[above_start + len(above):]) if OPTION_LINE.match(above) else ""
     return ""
 
 
@@ -59,6 +60,6 @@ def _head(label: str, after: str) -> str:
     >>> _head("  -X FILE", "\\n     exclude files in FILE\\n\\n  --exclude=PATTERN\\n     exclude. More.")
     '-X FILE exclude files in FILE'
     """
-    body = " ".join(re.split(r"\n[ \t]*\n", after[:_MOST_HEAD_CHARS], maxsplit=1)[0].split())
+    body = " ".join(PARAGRAPH_BREAK.split(after[:_MOST_HEAD_CHARS], maxsplit=1)[0].split())
     first = re.match(r".*?[.!?](?=\s|$)", body)
     return " ".join(f"{label.strip()} {first.group() if first else body}".split())

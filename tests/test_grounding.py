@@ -1,6 +1,8 @@
 """A draft is checked against the one sentence it was read from (grounding.check_reading),
 in the current text of its file: the model's own knowledge, a restated question, the wrong
 kind of answer and a stale passage never become a short answer."""
+import functools
+
 import pytest
 
 from rag.chunking import chunk_document
@@ -173,7 +175,7 @@ SSH_PAGE = ("OPTIONS\n"
 
 
 def _scored(pages: dict[str, str], question: str, **weights):
-    from rag.grounding import entries_in, order_evidence
+    from rag.grounding import entry_head_of, order_evidence
     from rag.types import Chunk
 
     hits = [Hit(Chunk(i, name, text, 0, len(text), 1, text.count("\n") + 1), 0.6) for i, (name, text) in
@@ -181,7 +183,7 @@ def _scored(pages: dict[str, str], question: str, **weights):
     windows = sentence_windows(hits)
     idf = lambda stems: {s: (2.0 if s in {"kdf", "round", "gzip"} else 1.0) for s in stems}  # noqa: E731
     return order_evidence(question, score_windows(question, windows, [0.3] * len(windows), idf,
-                                                  entry_of=entries_in(pages), **weights))
+                                                  entry_of=functools.partial(entry_head_of, texts=pages), **weights))
 
 
 def test_a_sentence_deep_in_an_option_entry_counts_the_terms_of_the_entry_head():
