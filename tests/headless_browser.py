@@ -35,12 +35,18 @@ def launched():
 
 
 def open_page(browser, url: str, viewport=LAPTOP):
-    """A new tab on the app, once its status line is there. Not "networkidle": the page
-    keeps a heartbeat connection to the server open."""
+    """A new tab on the app, once it has loaded (wait_loaded)."""
     page = browser.new_page(viewport=viewport)
     page.goto(url, wait_until="load")
-    page.wait_for_selector("#status")
+    wait_loaded(page)
     return page
+
+
+def wait_loaded(page) -> None:
+    """Wait until the page's load event has run (it shows the tab's saved chat, then turns
+    the question box on). Not "networkidle": the page keeps a heartbeat connection open."""
+    page.wait_for_selector("#status")
+    page.wait_for_selector("#question textarea:not([disabled])", timeout=30_000)
 
 
 def ask(page, question: str) -> str:

@@ -32,6 +32,18 @@ def served_app(assistant, *args: str, collections=None):
             os.environ["GRADIO_TEMP_DIR"] = before
 
 
+@contextlib.contextmanager
+def served_url(docs: Path, index: Path, script: dict[str, str]):
+    """The app served over `docs` with the fake models (a hashing embedder, a generator
+    answering by `script`, as fakes.ScriptedGenerator); yields its URL."""
+    from fakes import HashingEmbedder, ScriptedGenerator
+    from rag import Assistant
+
+    assistant = Assistant.open(str(docs), str(index), embedder=HashingEmbedder(), generator=ScriptedGenerator(script))
+    with served_app(assistant) as (_app, port, _folder):
+        yield f"http://127.0.0.1:{port}/"
+
+
 def request(port: int, method: str, path: str, body: bytes | None = None, headers=None,
             timeout: float = 30) -> tuple[int, bytes]:
     """One HTTP request to the served app, with a Host header naming the bound address."""

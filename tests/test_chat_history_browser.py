@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fakes import HashingEmbedder, ScriptedGenerator
-from headless_browser import BROWSER_TEST, SHOTS, ask, launched, open_page
-from rag import Assistant
-from served_app import served_app
+from headless_browser import BROWSER_TEST, SHOTS, ask, launched, open_page, wait_loaded
+from served_app import served_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,26 +27,14 @@ pytestmark = BROWSER_TEST
 def app_url(tmp_path_factory):
     work = tmp_path_factory.mktemp("history")
     shutil.copytree(ROOT / "seeds", work / "docs")
-    assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
-                               generator=ScriptedGenerator(SCRIPT))
-    with served_app(assistant) as (_app, port, _folder):
-        yield f"http://127.0.0.1:{port}/"
+    with served_url(work / "docs", work / "index", SCRIPT) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(app_url):
     with launched() as browser:
-        page = open_page(browser, app_url)
-        _loaded(page)
-        yield page
-
-
-def _loaded(page) -> None:
-    """Wait until the page has loaded and its load event has run (the recent-chats list and
-    the tab's chat are filled in by it)."""
-    page.wait_for_selector("#status")
-    page.wait_for_function("() => window.gradio_config !== undefined")
-    page.wait_for_timeout(1500)  # the load event restores the chat
+        yield open_page(browser, app_url)  # open once the load event has restored the chat
 
 
 def _asked(page) -> list[str]:
@@ -66,7 +52,7 @@ def test_a_conversation_survives_a_reload_with_its_sources_and_follow_ups(page):
     assert "Rashid Meredov" in ask(page, MINISTER_Q)
     assert "Zeynal Hajiyev" in ask(page, "and who did he meet?")
     page.reload(wait_until="load")
-    _loaded(page)
+    wait_loaded(page)
     page.wait_for_function("() => document.querySelectorAll('#sources .turn').length === 2", timeout=30_000)
     assert _asked(page) == [MINISTER_Q, "and who did he meet?"]
     assert "Rashid Meredov" in page.locator('#chat [data-testid="bot"]').first.inner_text()
@@ -97,7 +83,7 @@ def test_a_recent_chat_reopens_and_continues(page):
     assert "Searched for: What is Zeynal Hajiyev's position?" in ask(page, "what is his position?")
     assert _recent(page)[0] == MINISTER_Q, "the chat just continued comes first"
     page.reload(wait_until="load")
-    _loaded(page)
+    wait_loaded(page)
     page.wait_for_function("() => document.querySelectorAll('#sources .turn').length === 4", timeout=30_000)
     assert _asked(page)[-1] == "what is his position?"
     page.screenshot(path=str(SHOTS / "13c-reopened.png"))

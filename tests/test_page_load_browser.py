@@ -6,11 +6,9 @@ import time
 
 import pytest
 
-from fakes import HashingEmbedder, ScriptedGenerator
 from headless_browser import BROWSER_TEST, ask, launched
-from rag import Assistant
 from rag.chat_events import ChatEvents
-from served_app import served_app
+from served_app import served_url
 
 pytestmark = BROWSER_TEST
 LOAD_SECONDS = 3.0
@@ -22,8 +20,6 @@ def app_url(tmp_path_factory):
     (work / "docs").mkdir()
     (work / "docs" / "station.txt").write_text(
         "The lead hydrologist of the Aral station is Dilnoza Karimova.\n", encoding="utf-8")
-    assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
-                               generator=ScriptedGenerator({"lead hydrologist": "Dilnoza Karimova"}))
     original = ChatEvents.load
 
     def slow_load(self, *args):
@@ -32,8 +28,8 @@ def app_url(tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ChatEvents, "load", slow_load)
-        with served_app(assistant) as (_app, port, _folder):
-            yield f"http://127.0.0.1:{port}/"
+        with served_url(work / "docs", work / "index", {"lead hydrologist": "Dilnoza Karimova"}) as url:
+            yield url
 
 
 def test_a_question_asked_during_the_page_load_keeps_its_answer(app_url):

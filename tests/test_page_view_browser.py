@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 
 from document_files import write_docx, write_pdf
-from fakes import HashingEmbedder, ScriptedGenerator
 from headless_browser import BROWSER_TEST, SHOTS, ask, launched, open_page
-from rag import Assistant
-from served_app import served_app
+from served_app import served_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,10 +25,8 @@ def app_url(tmp_path_factory):
     (work / "docs").mkdir()
     write_pdf(work / "docs" / "report.pdf")
     write_docx(work / "docs" / "manual.docx")
-    assistant = Assistant.open(str(work / "docs"), str(work / "index"), embedder=HashingEmbedder(),
-                               generator=ScriptedGenerator(SCRIPT))
-    with served_app(assistant) as (_app, port, _folder):
-        yield f"http://127.0.0.1:{port}/"
+    with served_url(work / "docs", work / "index", SCRIPT) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
