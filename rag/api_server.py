@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from .app_guard import RETRY_AFTER_SECONDS
 from .errors import CollectionError, ConfigError, ModelError, QuestionError, RagError
 from .openai_shapes import (
     RecentAnswers,
@@ -169,7 +170,7 @@ def create_api(catalog: Catalog, api_key: str | None = None, hosts: frozenset[st
     def take_slot() -> None:
         if not slots.acquire(blocking=False):
             raise ApiError(503, "busy, try again in a few seconds: every question slot is taken",
-                           "server_error", "busy", headers={"Retry-After": "5"})
+                           "server_error", "busy", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.get("/health")
     def health():

@@ -148,16 +148,24 @@ def highlighted_quote(e: Evidence) -> str:
     >>> print(highlighted_quote(Evidence("a", 1, 1, "Use  -z\\n<b>to</b> (gzip).", 0.5, span=(5, 7))))
     Use <mark class="answer">-z</mark> &lt;b&gt;to&lt;/b&gt; (gzip).
     """
-    def text(part: str) -> str:
-        return html.escape(" ".join(part.split()), quote=False)
+    return marked_quote(e, lambda part: html.escape(" ".join(part.split()), quote=False),
+                        lambda span: f'<mark class="answer">{span}</mark>')
 
+
+def marked_quote(e: Evidence, escape, mark) -> str:
+    """The quote through `escape` (which folds its white space), its answer span (if any)
+    through `mark` too, with a space kept on either side of the span where the quote had one.
+
+    >>> marked_quote(Evidence("a", 1, 1, "Use  -z now.", 0.5, span=(5, 7)), str.strip, lambda s: f"**{s}**")
+    'Use **-z** now.'
+    """
     if e.span is None:
-        return text(e.quote)
+        return escape(e.quote)
     a, b = e.span
     before, span, after = e.quote[:a], e.quote[a:b], e.quote[b:]
     lead = " " if before[-1:].isspace() else ""
     trail = " " if after[:1].isspace() else ""
-    return f'{text(before)}{lead}<mark class="answer">{text(span)}</mark>{trail}{text(after)}'
+    return f"{escape(before)}{lead}{mark(escape(span))}{trail}{escape(after)}"
 
 
 def sources_section(answer: Answer, turn: int, file_texts: dict[str, str], dates: dict | None = None) -> str:

@@ -19,6 +19,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from .chat_view import marked_quote
 from .pipeline import ABSTAIN_TEXT
 from .types import SHORT, SUMMARY, Answer, place_label
 
@@ -139,14 +140,7 @@ def reply_markdown(answer: Answer) -> str:
         return answer.text + why
     quotes = []
     for number, e in enumerate(answer.evidence, 1):
-        if e.span is None:
-            quote = markdown_text(e.quote)
-        else:
-            a, b = e.span
-            before, after = e.quote[:a], e.quote[b:]
-            quote = (markdown_text(before) + (" " if before[-1:].isspace() else "")
-                     + f"**{markdown_text(e.quote[a:b])}**"
-                     + (" " if after[:1].isspace() else "") + markdown_text(after))
+        quote = marked_quote(e, markdown_text, lambda span: f"**{span}**")
         quotes.append(f"> {quote.strip()} [{number}]")
     if answer.kind == SHORT and answer.short_answer:
         verdict = f"Answer: **{markdown_text(answer.short_answer)}** [1]"
