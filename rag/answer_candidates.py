@@ -187,6 +187,8 @@ def plausible_spans(question: str, text: str, most: int = 20) -> list[str]:
     """
     spans, seen = [], set()
     for span in candidate_spans(text):
+        if len(spans) >= most:
+            break  # the rest would be cut anyway: no need to check them
         for variant in (span, without_question_edges(question, span)):
             if variant and variant.lower() not in seen and rules_accept(question, variant):
                 seen.add(variant.lower())
