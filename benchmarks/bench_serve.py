@@ -33,7 +33,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench_concurrency import percentile  # noqa: E402
 from harness import offline_env, save  # noqa: E402
-from rag.scoring import contains_answer  # noqa: E402
+from rag import evaluation  # noqa: E402
+from rag.evaluation import EvalQuestion, EvalResult  # noqa: E402
+from rag.types import Answer  # noqa: E402
 
 SETUPS = ("inproc", "llama-server")
 
@@ -111,24 +113,18 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def load_questions(path: Path, count: int) -> dict[str, dict]:
-    """`count` questions of the set (a fixed sample), question text -> its row."""
+def load_questions(path: Path, count: int) -> dict[str, EvalQuestion]:
+    """`count` questions of the set (a fixed sample), question text -> the question."""
     import random
 
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {r["question"]: r for r in random.Random(0).sample(rows, min(count, len(rows)))}
+    questions = evaluation.load_questions(path)
+    return {q.question: q for q in random.Random(0).sample(questions, min(count, len(questions)))}
 
 
-def scored(replies: dict, rows: dict[str, dict]) -> tuple[int, int]:
-    """(correct, wrong) as `rag eval` counts them: an answer holding an expected answer, an
-    abstention on an unanswerable question; wrong = answered but not correct."""
-    correct = wrong = 0
-    for q, (text, abstained, _cited) in replies.items():
-        row = rows[q]
-        right = abstained if not row.get("answerable", True) else (not abstained and contains_answer(text, row["answers"]))
-        correct += right
-        wrong += not abstained and not right
-    return correct, wrong
+def scored(replies: dict, questions: dict[str, EvalQuestion]) -> tuple[int, int]:
+    """(correct, wrong) as `rag eval` counts them (evaluation.EvalResult)."""
+    results = [EvalResult(questions[q], Answer(q, text, abstained)) for q, (text, abstained, _cited) in replies.items()]
+    return sum(r.correct for r in results), sum(r.wrong for r in results)
 
 
 def main(argv=None) -> None:
